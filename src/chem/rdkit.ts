@@ -62,8 +62,10 @@ export type BondStereoLabel = 'none' | 'any' | 'cis' | 'trans';
 export interface BondRecord {
   readonly begin: number;
   readonly end: number;
-  /** 1, 2, 3 for single/double/triple in the Kekulé form, 1.5 for aromatic; 0 for zero-order bonds. */
+  /** 1, 2, 3 for single/double/triple, 1.5 for aromatic; 0 for zero-order bonds. */
   readonly order: number;
+  /** The bond order in RDKit's Kekulé form (aromatic bonds resolved to 1 or 2). */
+  readonly kekuleOrder: number;
   readonly aromatic: boolean;
   readonly stereo: BondStereoLabel;
   /** The reference neighbours of `stereo` (begin side, end side) when it is cis/trans. */
@@ -128,10 +130,12 @@ function toRecord(json: string): MolRecord {
   );
   const bonds = (mol.bonds ?? []).map((b, i): BondRecord => {
     const aromatic = aromaticBonds.has(i);
+    const kekuleOrder = b.bo ?? d.bond.bo;
     return {
       begin: b.atoms[0],
       end: b.atoms[1],
-      order: aromatic ? 1.5 : (b.bo ?? d.bond.bo),
+      order: aromatic ? 1.5 : kekuleOrder,
+      kekuleOrder,
       aromatic,
       stereo: BOND_STEREO[b.stereo ?? d.bond.stereo] ?? 'none',
       stereoAtoms: b.stereoAtoms,
