@@ -26,8 +26,10 @@ stream.on('test:pass', (t) => {
 stream.on('test:fail', (t) => {
   if (t.details?.type !== 'suite') failed++;
 });
-stream.compose(spec).pipe(process.stdout);
-stream.on('end', () => {
+const report = stream.compose(spec);
+report.pipe(process.stdout, { end: false });
+// The closing line goes out after the reporter has flushed, so it is the last line printed.
+report.on('end', () => {
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = failed > 0 || files.length === 0 ? 1 : 0;
 });

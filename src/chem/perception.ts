@@ -38,6 +38,8 @@ export interface AtomInfo {
   readonly degree: number;
   readonly totalHs: number;
   readonly explicitHs: number;
+  /** RDKit's NoImplicit flag: written in brackets, so hydrogens are never recomputed. */
+  readonly noImplicit: boolean;
   /** RDKit's GetImplicitValence(): implicit hydrogens (0 for bracket atoms). */
   readonly implicitValence: number;
   readonly explicitValence: number;
@@ -323,6 +325,7 @@ export function perceive(record: MolRecord, smiles: string): PerceivedMol {
       degree: p.degree,
       totalHs: a.totalHs,
       explicitHs: p.explicitHs,
+      noImplicit: bracket[i] === 1,
       implicitValence: p.implicitHs,
       explicitValence: p.explicitValence,
       totalDegree: p.totalDegree,

@@ -200,6 +200,28 @@ export function withMol<T>(
   }
 }
 
+/** Runs `fn` with RDKit's legacy stereo perception set to `legacy`, restoring it afterwards. */
+export function setLegacyStereo<T>(legacy: boolean, fn: () => T): T {
+  const previous = rdkit().use_legacy_stereo_perception(legacy);
+  try {
+    return fn();
+  } finally {
+    rdkit().use_legacy_stereo_perception(previous);
+  }
+}
+
+/** Parses SMILES that molgrove itself wrote (no row context); see withMol for user input. */
+export function withMolFromSmilesText<T>(smiles: string, fn: (mol: MolView) => T): T {
+  if (smiles === '') return fn(EMPTY_VIEW);
+  return withMol(smiles, fn);
+}
+
+const EMPTY_VIEW: MolView = {
+  record: () => ({ atoms: [], bonds: [], atomRings: [], cipRanks: [] }),
+  matches: () => [],
+  canonicalSmiles: () => '',
+};
+
 /** Parses a molecule given as RDKit JSON (commonchem), e.g. an edited copy of a MolRecord. */
 export function withMolFromJson<T>(json: string, fn: (mol: MolView) => T): T {
   const mol = rdkit().get_mol(json);

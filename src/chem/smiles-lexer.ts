@@ -46,8 +46,7 @@ const ORGANIC: Record<string, number> = {
 let symbolToZ: Map<string, number> | undefined;
 function elementNumber(symbol: string, table: readonly (readonly [string, ...unknown[]])[]): number {
   if (!symbolToZ) {
-    symbolToZ = new Map();
-    table.forEach((row, z) => symbolToZ?.set(row[0], z));
+    symbolToZ = new Map(table.map((row, z) => [row[0], z]));
   }
   // Aromatic bracket symbols are lowercase (c, n, se, as, te ...).
   const cap = symbol.charAt(0).toUpperCase() + symbol.slice(1);
