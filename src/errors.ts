@@ -19,10 +19,7 @@ export class InvalidSmilesError extends MolgroveError {
   readonly row: number | undefined;
   readonly source: string | undefined;
   constructor(smiles: string, where: { row?: number; source?: string } = {}) {
-    const loc = [
-      where.source,
-      where.row === undefined ? undefined : `row ${where.row} (line ${where.row + 2})`,
-    ]
+    const loc = [where.source, where.row === undefined ? undefined : `data row ${where.row} (0-based)`]
       .filter(Boolean)
       .join(' ');
     super('INVALID_SMILES', `invalid SMILES${loc ? ` at ${loc}` : ''}: ${JSON.stringify(smiles)}`);
