@@ -38,7 +38,10 @@ export function registerFeaturize(program: Command): void {
   addDatasetOptions(cmd);
   cmd.action(async (opts: FeaturizeCliOptions) => {
     const featurizer = getFeaturizer(opts.features);
-    if (opts.describe) return describe(featurizer.name, opts.json === true);
+    if (opts.describe) {
+      describe(featurizer.name, opts.json === true);
+      return;
+    }
     if (!opts.out) throw new ConfigError('featurize needs --out <file>');
     const threads = opts.threads === undefined ? undefined : Number(opts.threads);
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
@@ -79,7 +82,10 @@ export function registerFeaturize(program: Command): void {
       seconds: Number(seconds.toFixed(3)),
       moleculesPerSecond: Math.round(data.numRows / Math.max(seconds, 1e-9)),
     };
-    if (opts.json) return printJson(summary);
+    if (opts.json) {
+      printJson(summary);
+      return;
+    }
     printTable(
       ['key', 'value'],
       Object.entries(summary).map(([k, v]) => [k, v === null ? '-' : String(v)]),

@@ -47,7 +47,7 @@ export async function featurizeAll(
   };
   if (threads <= 1 || chunks.length <= 1) {
     await loadRDKit();
-    chunks.forEach((c, k) => report(featurizeChunk(c.smiles, c.firstRow, featurizer.name), k));
+    for (const [k, c] of chunks.entries()) report(featurizeChunk(c.smiles, c.firstRow, featurizer.name), k);
   } else {
     await runPool(chunks, featurizer.name, Math.min(threads, chunks.length), report);
   }
