@@ -1,0 +1,47 @@
+/** molgrove/data: reading molecule tables, the dataset registry, resolving and loading datasets. */
+export {
+  type CsvTable,
+  defaultSmilesColumn,
+  detectFormat,
+  findColumn,
+  parseCsv,
+  type ReadCsvOptions,
+  readCsv,
+  readCsvSync,
+  type SmilesRow,
+  type StreamSmilesOptions,
+  streamSmiles,
+  type TableFormat,
+} from './csv.js';
+export {
+  defaultMetric,
+  type LoadCsvOptions,
+  type LoadDatasetOptions,
+  loadCsvDataset,
+  loadDataset,
+  type MoleculeDataset,
+  subsetDataset,
+  targetAt,
+} from './dataset.js';
+export {
+  cacheDir,
+  clearChecksumCache,
+  type DatasetSource,
+  dataDir,
+  describeSource,
+  type FetchableSpec,
+  fileSha256,
+  isAvailableLocally,
+  type ResolveOptions,
+  resolveDatasetFile,
+} from './fetch.js';
+export {
+  type DatasetGroup,
+  type DatasetMetric,
+  type DatasetSpec,
+  datasetNames,
+  getDatasetSpec,
+  isRegisteredDataset,
+  listDatasets,
+  type TaskType,
+} from './registry.js';
