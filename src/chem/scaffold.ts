@@ -162,6 +162,10 @@ export function murckoScaffold(view: MolView, smiles: string, opts: ScaffoldOpti
 }
 
 /** RDKit's MurckoScaffoldSmiles(smiles, includeChirality). Throws InvalidSmilesError. */
-export function scaffoldSmiles(smiles: string, opts: ScaffoldOptions, where?: { row?: number; source?: string }) {
+export function scaffoldSmiles(
+  smiles: string,
+  opts: ScaffoldOptions,
+  where?: { row?: number; source?: string },
+) {
   return withMol(smiles, (view) => murckoScaffold(view, smiles, opts), where);
 }

@@ -166,8 +166,10 @@ export class FeaturizedDataset {
       throw bad('unreadable header');
     }
     const dataStart = Math.ceil((12 + headerLength) / 8) * 8;
-    // Copy into an aligned buffer: typed-array views need 4-byte alignment.
-    const data = bytes.slice(dataStart);
+    // Copy into a fresh, aligned buffer (typed-array views need 4-byte alignment; a Node Buffer's
+    // slice() would share the pool's memory instead of copying).
+    const data = new Uint8Array(bytes.length - dataStart);
+    data.set(bytes.subarray(dataStart));
     const arrays: Partial<Record<keyof PackedGraphs, Float32Array | Int32Array>> = {};
     for (const a of header.arrays) {
       if (a.byteOffset + a.length * 4 > data.byteLength) throw bad(`array ${a.name} is truncated`);

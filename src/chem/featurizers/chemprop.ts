@@ -10,6 +10,7 @@ export const DEGREE_CHOICES = [0, 1, 2, 3, 4, 5];
 export const FORMAL_CHARGE_CHOICES = [-1, -2, 1, 2, 0];
 export const CHIRAL_TAG_CHOICES = [0, 1, 2, 3];
 export const NUM_HS_CHOICES = [0, 1, 2, 3, 4];
+export const STEREO_CHOICES = range(6);
 export const HYBRIDIZATION_CHOICES = [
   Hybridization.SP,
   Hybridization.SP2,
@@ -75,7 +76,7 @@ export function writeBondFeatures(mol: PerceivedMol, j: number, out: Float32Arra
   out[offset + 4] = b.type === 'AROMATIC' ? 1 : 0;
   out[offset + 5] = b.conjugated ? 1 : 0;
   out[offset + 6] = b.inRing ? 1 : 0;
-  oneHot(out, offset + 7, b.stereo, range(6));
+  oneHot(out, offset + 7, b.stereo, STEREO_CHOICES);
 }
 
 export const chempropFeaturizer: Featurizer = {
