@@ -30,7 +30,9 @@ interface FixtureMol {
   fr: number[];
 }
 const fixture = JSON.parse(
-  gunzipSync(readFileSync(new URL('../../test/fixtures/parity/molecules.json.gz', import.meta.url))).toString(),
+  gunzipSync(
+    readFileSync(new URL('../../test/fixtures/parity/molecules.json.gz', import.meta.url)),
+  ).toString(),
 ) as { fr_names: string[]; molecules: FixtureMol[] };
 
 /** Known, explained differences: SMILES → the fields allowed to differ and why. */

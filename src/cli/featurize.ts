@@ -105,8 +105,10 @@ function describe(preset: string, json: boolean): void {
   };
   const atom = layout(f.atomBlocks);
   const bond = layout(f.bondBlocks);
-  if (json)
-    return printJson({ name: f.name, kind: f.kind, atomDim: f.atomDim, bondDim: f.bondDim, atom, bond });
+  if (json) {
+    printJson({ name: f.name, kind: f.kind, atomDim: f.atomDim, bondDim: f.bondDim, atom, bond });
+    return;
+  }
   process.stdout.write(`${f.name}: ${f.description} (${f.kind})\n\natom features (${f.atomDim}):\n`);
   printTable(
     ['offset', 'width', 'block', 'meaning'],

@@ -38,6 +38,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// `molgrove datasets | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

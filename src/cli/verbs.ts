@@ -1,4 +1,11 @@
 /** Every CLI verb, registered in the order `molgrove --help` lists them. One file per verb. */
 import type { Command } from 'commander';
+import { registerDatasets } from './datasets.js';
+import { registerFeaturize } from './featurize.js';
+import { registerSplit } from './split.js';
 
-export function registerVerbs(_program: Command): void {}
+export function registerVerbs(program: Command): void {
+  registerDatasets(program);
+  registerFeaturize(program);
+  registerSplit(program);
+}

@@ -1,4 +1,6 @@
 /** molgrove/data: reading molecule tables, the dataset registry, resolving and loading datasets. */
+
+export { batchGraphs, type GraphBatch } from './batch.js';
 export {
   type CsvTable,
   defaultSmilesColumn,
@@ -23,6 +25,9 @@ export {
   subsetDataset,
   targetAt,
 } from './dataset.js';
+export { type CachedFeaturizeOptions, featureCacheDir, featurizeDataset } from './feature-cache.js';
+export { type FeaturizeOptions, featurizeAll } from './featurize.js';
+export { FeaturizedDataset, type InvalidRow, type PackedGraphs } from './featurized.js';
 export {
   cacheDir,
   clearChecksumCache,
@@ -35,6 +40,7 @@ export {
   type ResolveOptions,
   resolveDatasetFile,
 } from './fetch.js';
+export { buildMolGraph, featurizeSmiles, type MolGraph } from './molgraph.js';
 export {
   type DatasetGroup,
   type DatasetMetric,
