@@ -41,10 +41,6 @@ const KNOWN: Record<string, { fields: string[]; why: string }> = {
     fields: ['chiral_tag'],
     why: "MinimalLib's JSON reports square-planar chirality (tag 6) as 'other' (3)",
   },
-  'S1(=O)(=O)N([C@]2(C[C@@H]([N@H+](CC2)Cc2cc(OC(C)C)c(O)cc2)C)CN1C)c1cc(F)ccc1': {
-    fields: ['scaffold_chiral'],
-    why: 'RDKit 2026 keeps ring (para-like) stereo on the spiro C and the N+ that 2022.09 cleans up',
-  },
   'CN1[PH](F)(F)[Fe]23(C#[O+])(C#[O+])C(=O)[Fe]2(C#[O+])(C#[O+])([PH]1(F)F)[PH](F)(F)N(C)[PH]3(F)F': {
     fields: ['scaffold', 'scaffold_chiral'],
     why: "hypervalent bracket P and Fe: hydrogens re-derived by RDKit's full valence model are not mirrored",

@@ -25,11 +25,12 @@ interface FixtureSplit {
   test: number[];
   invalid: number[];
 }
-const bbbp = (
+const fixtureSets = (
   JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/splits/datasets.json'), 'utf8')) as {
     datasets: { name: string; splits: FixtureSplit[] }[];
   }
-).datasets.find((d) => d.name === 'bbbp')!;
+).datasets;
+const bbbp = fixtureSets.find((d) => d.name === 'bbbp')!;
 
 function molgrove(args: string[]) {
   const env: NodeJS.ProcessEnv = {
@@ -214,4 +215,45 @@ describe('split CLI helpers', () => {
         '  "valid": [1],\n  "test": [],\n  "invalid": [3]\n}\n',
     );
   });
+});
+
+// BACE exercises scaffold stereo (E/Z after side-chain removal, chiral N); ClinTox the rows that
+// RDKit 2022.09 rejected (cobalamins) and today's RDKit parses.
+describe('molgrove split on BACE and ClinTox equals the reference code', { skip: NO_SHARED_DATA }, () => {
+  const cases: [string, string, number][] = [
+    ['bace', 'scaffold', 0],
+    ['bace', 'random_scaffold', 0],
+    ['bace', 'balanced_scaffold', 2],
+    ['clintox', 'scaffold', 0],
+    ['clintox', 'balanced_scaffold', 0],
+    ['clintox', 'random_scaffold', 1],
+    ['clintox', 'random', 0],
+  ];
+  for (const [name, method, seed] of cases) {
+    test(`${name} ${method} seed ${seed}`, () => {
+      const want = fixtureSets
+        .find((d) => d.name === name)!
+        .splits.find(
+          (s) =>
+            s.method === method &&
+            s.seed === seed &&
+            s.sizes[0] === 0.8 &&
+            s.scaffolds !== 'chiralOtherRoute',
+        )!;
+      const out = join(tmp, `${name}-${method}-${seed}.json`);
+      const r = molgrove([
+        'split',
+        '--dataset',
+        name,
+        '--method',
+        method,
+        '--seed',
+        String(seed),
+        '--out',
+        out,
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      assertMatchesFixture(out, want);
+    });
+  }
 });

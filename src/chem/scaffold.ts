@@ -99,7 +99,8 @@ export function murckoScaffold(view: MolView, smiles: string, opts: ScaffoldOpti
   });
 
   const CHIRAL = ['unspecified', 'cw', 'ccw', 'other'] as const;
-  const atoms = [];
+  const atoms: { z: number; impHs: number; chg: number; nRad: number; isotope: number; stereo: string }[] =
+    [];
   for (let a = 0; a < n; a++) {
     if (!inScaffold[a]) continue;
     const src = record.atoms[a]!;
@@ -117,20 +118,30 @@ export function murckoScaffold(view: MolView, smiles: string, opts: ScaffoldOpti
       stereo: CHIRAL[chiral],
     });
   }
-  // RDKit drops a double bond's stereo when it removes one of its reference atoms, the
-  // neighbours written with '/' or '\' (those bonds keep a direction after parsing).
+  // Legacy stereo references, per double-bond end: the first neighbour bonded with '/' or '\'
+  // (those bonds keep a direction after parsing). RDKit drops the stereo when it removes one.
   const lostStereoAtom = (bi: number): boolean => {
     const b = mol.bonds[bi]!;
     for (const end of [b.begin, b.end]) {
-      for (const obi of mol.atomBonds[end] ?? []) {
-        const ob = mol.bonds[obi]!;
-        const nb = ob.begin === end ? ob.end : ob.begin;
-        if (obi !== bi && ob.dir !== 0 && !inScaffold[nb]) return true;
-      }
+      const first = (mol.atomBonds[end] ?? []).find((obi) => obi !== bi && mol.bonds[obi]!.dir !== 0);
+      if (first === undefined) continue;
+      const ob = mol.bonds[first]!;
+      if (!inScaffold[ob.begin === end ? ob.end : ob.begin]) return true;
     }
     return false;
   };
-  const bonds = [];
+  // Re-expresses cis/trans when MinimalLib's reference atom on one end was removed: the other
+  // neighbour on that end is on the opposite side, so the label flips.
+  const otherNeighbour = (end: number, partner: number, removed: number): number | undefined => {
+    for (const obi of mol.atomBonds[end] ?? []) {
+      const ob = mol.bonds[obi]!;
+      const nb = ob.begin === end ? ob.end : ob.begin;
+      if (nb !== partner && nb !== removed && inScaffold[nb]) return nb;
+    }
+    return undefined;
+  };
+  const bonds: { bo: number; atoms: [number, number]; stereo?: string; stereoAtoms?: [number, number] }[] =
+    [];
   for (const [bi, b] of record.bonds.entries()) {
     if (!inScaffold[b.begin] || !inScaffold[b.end]) continue;
     const bond: { bo: number; atoms: [number, number]; stereo?: string; stereoAtoms?: [number, number] } = {
@@ -139,22 +150,48 @@ export function murckoScaffold(view: MolView, smiles: string, opts: ScaffoldOpti
     };
     const sa = b.stereoAtoms;
     if (opts.includeChirality && (b.stereo === 'cis' || b.stereo === 'trans') && sa && !lostStereoAtom(bi)) {
-      if (inScaffold[sa[0]] && inScaffold[sa[1]]) {
-        bond.stereo = b.stereo;
-        bond.stereoAtoms = [newIndex[sa[0]]!, newIndex[sa[1]]!];
+      let trans = b.stereo === 'trans';
+      const refs: (number | undefined)[] = [sa[0], sa[1]];
+      [b.begin, b.end].forEach((end, side) => {
+        const ref = refs[side]!;
+        if (inScaffold[ref]) return;
+        refs[side] = otherNeighbour(end, side === 0 ? b.end : b.begin, ref);
+        trans = !trans;
+      });
+      if (refs[0] !== undefined && refs[1] !== undefined) {
+        bond.stereo = trans ? 'trans' : 'cis';
+        bond.stereoAtoms = [newIndex[refs[0]]!, newIndex[refs[1]]!];
       }
     }
     bonds.push(bond);
   }
-  const json = JSON.stringify({
-    rdkitjson: { version: 11 },
-    defaults: {
-      atom: { z: 6, impHs: 0, chg: 0, nRad: 0, isotope: 0, stereo: 'unspecified' },
-      bond: { bo: 1, stereo: 'unspecified' },
-    },
-    molecules: [{ atoms, bonds }],
-  });
-  if (!opts.includeChirality) return withMolFromJson(json, (m) => m.canonicalSmiles(false));
+  const toJson = () =>
+    JSON.stringify({
+      rdkitjson: { version: 11 },
+      defaults: {
+        atom: { z: 6, impHs: 0, chg: 0, nRad: 0, isotope: 0, stereo: 'unspecified' },
+        bond: { bo: 1, stereo: 'unspecified' },
+      },
+      molecules: [{ atoms, bonds }],
+    });
+  if (!opts.includeChirality) return withMolFromJson(toJson(), (m) => m.canonicalSmiles(false));
+  // RDKit 2022's legacy perception kept a chiral N only when its neighbours rank differently (no
+  // ring-pair N stereo, which RDKit 2026 keeps): clear the others, judged on the scaffold itself.
+  const chiralN = atoms.some((a) => a.z === 7 && a.stereo !== 'unspecified');
+  if (chiralN) {
+    const scaffold = withMolFromJson(toJson(), (m) => m.record());
+    const nbrs: number[][] = scaffold.atoms.map(() => []);
+    for (const b of scaffold.bonds) {
+      nbrs[b.begin]?.push(b.end);
+      nbrs[b.end]?.push(b.begin);
+    }
+    atoms.forEach((a, i) => {
+      if (a.z !== 7 || a.stereo === 'unspecified') return;
+      const ranks = (nbrs[i] ?? []).map((j) => scaffold.cipRanks[j]);
+      if (new Set(ranks).size < ranks.length) a.stereo = 'unspecified';
+    });
+  }
+  const json = toJson();
   // Legacy stereo perception ignores cis/trans given without bond directions; read the JSON with
   // the modern perception, then canonicalize the SMILES under legacy rules like everything else.
   const isomeric = setLegacyStereo(false, () => withMolFromJson(json, (m) => m.canonicalSmiles(true)));

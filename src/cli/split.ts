@@ -12,6 +12,7 @@ import { type Command, Option } from 'commander';
 import { loadRDKit, withMol } from '../chem/rdkit.js';
 import { scaffoldSmiles } from '../chem/scaffold.js';
 import type { MoleculeDataset } from '../data/dataset.js';
+import { getDatasetSpec, isRegisteredDataset } from '../data/registry.js';
 import { getSplitter, SPLIT_METHOD_NAMES, type SplitResult, type Splitter } from '../data/splits/index.js';
 import { ConfigError, InvalidSmilesError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -101,9 +102,19 @@ async function runSplit(opts: SplitCliOptions): Promise<void> {
   const labels = splitter.needsLabels ? singleTaskLabels(ds, splitter) : undefined;
   await loadRDKit();
   const n = ds.smiles.length;
+  const rejected = new Set(
+    opts.csv === undefined && isRegisteredDataset(ds.name)
+      ? (getDatasetSpec(ds.name).referenceRejects ?? [])
+      : [],
+  );
   let result: SplitResult;
   if (splitter.scaffolds === 'none') {
-    const valid = mapRows(ds, 'checking SMILES', false, (s, row) => hasHeavyAtoms(s, row, ds.source));
+    const valid = mapRows(
+      ds,
+      'checking SMILES',
+      false,
+      (s, row) => !rejected.has(row) && hasHeavyAtoms(s, row, ds.source),
+    );
     result = splitter.split(labels ? { n, valid, labels, seed, sizes } : { n, valid, seed, sizes });
   } else {
     const chiral = splitter.scaffolds === 'chiral';
@@ -112,6 +123,7 @@ async function runSplit(opts: SplitCliOptions): Promise<void> {
       chiral && (route === 'canonical' || (route === 'auto' && HU_CANONICALIZED.has(ds.name)));
     const scaffolds = mapRows<string | null>(ds, 'scaffolds', null, (s, row) => {
       const where = { row, source: ds.source };
+      if (rejected.has(row)) return null;
       // GROVER/chemprop also drop molecules without heavy atoms; Hu et al.'s loaders do not.
       if (!chiral && !hasHeavyAtoms(s, row, ds.source)) return null;
       const input = canonical ? withMol(s, (m) => m.canonicalSmiles(true), where) : s;
