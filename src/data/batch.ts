@@ -4,22 +4,15 @@
  * maps each atom to its molecule and `atomOffsets`/`edgeOffsets` delimit each molecule.
  */
 import { MolgroveError } from '../errors.js';
-import type { MolGraph } from './molgraph.js';
+import type { GraphArrays, MolGraph } from './molgraph.js';
 
-export interface GraphBatch {
+/** Edge indices and reverse-edge pointers are global (offset by each molecule's first atom/edge). */
+export interface GraphBatch extends GraphArrays {
   readonly numGraphs: number;
   readonly numAtoms: number;
   readonly numEdges: number;
   readonly atomDim: number;
   readonly bondDim: number;
-  readonly atomFeatures: Float32Array;
-  readonly bondFeatures: Float32Array;
-  /** 2 × numEdges, global atom indices. */
-  readonly edgeIndex: Int32Array;
-  /** Global index of each edge's reverse. */
-  readonly revEdge: Int32Array;
-  readonly atomCodes: Int32Array;
-  readonly bondCodes: Int32Array;
   /** numAtoms: the graph each atom belongs to. */
   readonly graphIndex: Int32Array;
   /** numGraphs + 1: first atom of each graph (and the total at the end). */

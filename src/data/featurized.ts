@@ -10,7 +10,7 @@
 import { MolgroveError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { batchGraphs, type GraphBatch } from './batch.js';
-import type { MolGraph } from './molgraph.js';
+import type { GraphArrays, MolGraph } from './molgraph.js';
 
 export interface InvalidRow {
   readonly row: number;
@@ -18,14 +18,8 @@ export interface InvalidRow {
   readonly message: string;
 }
 
-export interface PackedGraphs {
-  readonly atomFeatures: Float32Array;
-  readonly bondFeatures: Float32Array;
-  /** Per molecule, 2 × numEdges local indices: the sources of its edges, then the targets. */
-  readonly edgeIndex: Int32Array;
-  readonly revEdge: Int32Array;
-  readonly atomCodes: Int32Array;
-  readonly bondCodes: Int32Array;
+/** Per molecule, edgeIndex holds local atom indices: its edges' sources, then their targets. */
+export interface PackedGraphs extends GraphArrays {
   readonly atomOffsets: Int32Array;
   readonly edgeOffsets: Int32Array;
   /** The dataset row of each stored molecule. */

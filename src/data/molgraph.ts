@@ -8,24 +8,28 @@ import { huAtomCode, huBondCode } from '../chem/featurizers/index.js';
 import { type PerceivedMol, perceive } from '../chem/perception.js';
 import { type MolView, withMol } from '../chem/rdkit.js';
 
-export interface MolGraph {
+/** The typed arrays every graph container holds (one molecule, a batch, a packed dataset). */
+export interface GraphArrays {
+  /** atoms × atomDim, row-major. */
+  readonly atomFeatures: Float32Array;
+  /** edges × bondDim, row-major; both directions of a bond carry the same features. */
+  readonly bondFeatures: Float32Array;
+  /** 2 × edges: the source atom of each edge, then the target atom of each edge. */
+  readonly edgeIndex: Int32Array;
+  /** edges: index of the reverse edge. */
+  readonly revEdge: Int32Array;
+  /** atoms × 2: Hu et al.'s (atomic-number index, chirality) codes, used by pretraining tasks. */
+  readonly atomCodes: Int32Array;
+  /** edges × 2: Hu et al.'s (bond type, direction) codes. */
+  readonly bondCodes: Int32Array;
+}
+
+export interface MolGraph extends GraphArrays {
   readonly numAtoms: number;
   /** Directed edges: twice the number of bonds. */
   readonly numEdges: number;
   readonly atomDim: number;
   readonly bondDim: number;
-  /** numAtoms × atomDim, row-major. */
-  readonly atomFeatures: Float32Array;
-  /** numEdges × bondDim, row-major; both directions of a bond carry the same features. */
-  readonly bondFeatures: Float32Array;
-  /** 2 × numEdges: row 0 = source atom, row 1 = target atom. */
-  readonly edgeIndex: Int32Array;
-  /** numEdges: index of the reverse edge. */
-  readonly revEdge: Int32Array;
-  /** numAtoms × 2: Hu et al.'s (atomic-number index, chirality) codes, used by pretraining tasks. */
-  readonly atomCodes: Int32Array;
-  /** numEdges × 2: Hu et al.'s (bond type, direction) codes. */
-  readonly bondCodes: Int32Array;
 }
 
 /** Builds a MolGraph from an already-perceived molecule. */
