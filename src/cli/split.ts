@@ -10,7 +10,7 @@
  */
 import { type Command, Option } from 'commander';
 import { loadRDKit, withMol } from '../chem/rdkit.js';
-import { scaffoldSmiles } from '../chem/scaffold.js';
+import { murckoScaffold } from '../chem/scaffold.js';
 import type { MoleculeDataset } from '../data/dataset.js';
 import { getDatasetSpec, isRegisteredDataset } from '../data/registry.js';
 import { getSplitter, SPLIT_METHOD_NAMES, type SplitResult, type Splitter } from '../data/splits/index.js';
@@ -124,10 +124,16 @@ async function runSplit(opts: SplitCliOptions): Promise<void> {
     const scaffolds = mapRows<string | null>(ds, 'scaffolds', null, (s, row) => {
       const where = { row, source: ds.source };
       if (rejected.has(row)) return null;
-      // GROVER/chemprop also drop molecules without heavy atoms; Hu et al.'s loaders do not.
-      if (!chiral && !hasHeavyAtoms(s, row, ds.source)) return null;
       const input = canonical ? withMol(s, (m) => m.canonicalSmiles(true), where) : s;
-      return scaffoldSmiles(input, { includeChirality: chiral }, where);
+      // One parse per row: GROVER/chemprop also drop molecules without heavy atoms (Hu et al. do not).
+      return withMol(
+        input,
+        (m) =>
+          !chiral && !m.record().atoms.some((a) => a.atomicNum > 1)
+            ? null
+            : murckoScaffold(m, input, { includeChirality: chiral }),
+        where,
+      );
     });
     result = splitter.split({ n, scaffolds, seed, sizes });
   }

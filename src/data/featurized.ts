@@ -229,15 +229,6 @@ export function packGraphs(graphs: readonly MolGraph[], rows: readonly number[])
 
 /** Concatenates packed chunks (in order), shifting their offsets. */
 export function concatPacked(chunks: readonly PackedGraphs[]): PackedGraphs {
-  const cat = <T extends Float32Array | Int32Array>(parts: T[], make: (n: number) => T): T => {
-    const out = make(parts.reduce((s, p) => s + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  };
   const offsets = (key: 'atomOffsets' | 'edgeOffsets'): Int32Array => {
     const total = chunks.reduce((s, c) => s + c.rows.length, 0);
     const out = new Int32Array(total + 1);
@@ -251,37 +242,28 @@ export function concatPacked(chunks: readonly PackedGraphs[]): PackedGraphs {
     out[k] = base;
     return out;
   };
-  const i32 = (n: number) => new Int32Array(n);
+  const cat = (
+    name: Exclude<keyof PackedGraphs, 'atomOffsets' | 'edgeOffsets'>,
+  ): Float32Array | Int32Array => {
+    const parts = chunks.map((c) => c[name]);
+    const length = parts.reduce((s, p) => s + p.length, 0);
+    const out = parts[0] instanceof Float32Array ? new Float32Array(length) : new Int32Array(length);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  };
   return {
-    atomFeatures: cat(
-      chunks.map((c) => c.atomFeatures),
-      (n) => new Float32Array(n),
-    ),
-    bondFeatures: cat(
-      chunks.map((c) => c.bondFeatures),
-      (n) => new Float32Array(n),
-    ),
-    edgeIndex: cat(
-      chunks.map((c) => c.edgeIndex),
-      i32,
-    ),
-    revEdge: cat(
-      chunks.map((c) => c.revEdge),
-      i32,
-    ),
-    atomCodes: cat(
-      chunks.map((c) => c.atomCodes),
-      i32,
-    ),
-    bondCodes: cat(
-      chunks.map((c) => c.bondCodes),
-      i32,
-    ),
+    atomFeatures: cat('atomFeatures') as Float32Array,
+    bondFeatures: cat('bondFeatures') as Float32Array,
+    edgeIndex: cat('edgeIndex') as Int32Array,
+    revEdge: cat('revEdge') as Int32Array,
+    atomCodes: cat('atomCodes') as Int32Array,
+    bondCodes: cat('bondCodes') as Int32Array,
     atomOffsets: offsets('atomOffsets'),
     edgeOffsets: offsets('edgeOffsets'),
-    rows: cat(
-      chunks.map((c) => c.rows),
-      i32,
-    ),
+    rows: cat('rows') as Int32Array,
   };
 }
