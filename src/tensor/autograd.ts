@@ -1,0 +1,116 @@
+// Reverse-mode autograd. Ops record a GradNode on their result when grad mode is on and an input
+// requires grad; `backward` walks the recorded graph in reverse topological order. Non-leaf gradients
+// are pooled and dropped as soon as they have been pushed to the inputs; leaf gradients persist and
+// accumulate across backward calls until zeroed (gradient accumulation).
+
+import { TensorError } from './errors.js';
+import { allocF32, inScope, type Releasable } from './memory.js';
+import type { GradNode, Tensor } from './tensor.js';
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` without recording operations (inference, optimizer updates, metrics). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+export function needsGrad(a: Tensor, b?: Tensor | null, c?: Tensor | null): boolean {
+  return gradEnabled && (a.requiresGrad || (b?.requiresGrad ?? false) || (c?.requiresGrad ?? false));
+}
+
+/** Attaches the backward rule to `out` when any input requires grad; returns `out`. */
+export function record(
+  out: Tensor,
+  op: string,
+  inputs: readonly Tensor[],
+  backward: (grad: Float32Array) => void,
+): Tensor {
+  if (!gradEnabled) return out;
+  let any = false;
+  for (const t of inputs) any ||= t.requiresGrad;
+  if (!any) return out;
+  out.requiresGrad = true;
+  const node: GradNode = { op, inputs, backward };
+  out.node = node;
+  return out;
+}
+
+/** The gradient buffer of `t` to accumulate into, created zero-filled on first use. */
+export function gradOf(t: Tensor): Float32Array {
+  if (t.grad) return t.grad;
+  let g: Float32Array;
+  if (t.isLeaf || !inScope()) {
+    g = new Float32Array(t.size);
+  } else {
+    const holder: { storage: Releasable | null } = { storage: null };
+    g = allocF32(t.size, holder);
+    g.fill(0);
+    t.gradStorage = holder.storage;
+  }
+  t.grad = g;
+  return g;
+}
+
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>([root]);
+  const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const inputs = top.t.node?.inputs ?? [];
+    if (top.next < inputs.length) {
+      const child = inputs[top.next++]!;
+      if (child.requiresGrad && !seen.has(child)) {
+        seen.add(child);
+        stack.push({ t: child, next: 0 });
+      }
+    } else {
+      order.push(top.t);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+/**
+ * Backpropagates from `root` (a one-element tensor unless `grad` is given). Frees the graph: a second
+ * backward through the same ops is an error, as in PyTorch without retain_graph.
+ */
+export function backward(root: Tensor, grad?: Float32Array): void {
+  root.assertLive('backward');
+  if (!root.requiresGrad) throw new TensorError('STATE', 'backward: tensor does not require grad');
+  if (!grad && root.size !== 1) {
+    throw new TensorError(
+      'SHAPE',
+      `backward: implicit gradient needs a one-element tensor, got ${root.size} values`,
+    );
+  }
+  const order = topoOrder(root);
+  const g0 = gradOf(root);
+  if (grad) {
+    if (grad.length !== root.size) throw new TensorError('SHAPE', 'backward: gradient size mismatch');
+    for (let i = 0; i < g0.length; i++) g0[i]! += grad[i]!;
+  } else g0[0]! += 1;
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i]!;
+    const node = t.node;
+    if (!node) continue;
+    if (t.grad) node.backward(t.grad);
+    t.node = null;
+    if (!t.retainGrad) {
+      t.gradStorage?.release();
+      t.gradStorage = null;
+      t.grad = null;
+    }
+  }
+}

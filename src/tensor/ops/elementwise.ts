@@ -1,0 +1,221 @@
+// Pointwise arithmetic with broadcasting (add, sub, mul, div), scalar variants, and unary math.
+// Gradients of broadcast operands are summed over the broadcast dimensions.
+
+import { gradOf, needsGrad, record } from '../autograd.js';
+import { emptyTensor, type Tensor } from '../tensor.js';
+import { broadcastKind, broadcastShapes, broadcastStrides, walkBroadcast } from './broadcast.js';
+
+type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+
+function forward(
+  op: BinaryOp,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  kind: string,
+  aS: number[],
+  bS: number[],
+  outShape: number[],
+): void {
+  const n = out.length;
+  if (kind === 'same' || kind === 'scalarA' || kind === 'scalarB' || kind === 'rowA' || kind === 'rowB') {
+    const la = kind === 'scalarA' ? 1 : kind === 'rowA' ? a.length : n;
+    const lb = kind === 'scalarB' ? 1 : kind === 'rowB' ? b.length : n;
+    // Modular indexing covers all five fast layouts; the modulus is skipped when lengths match.
+    if (la === n && lb === n) {
+      switch (op) {
+        case 'add':
+          for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
+          return;
+        case 'sub':
+          for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!;
+          return;
+        case 'mul':
+          for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
+          return;
+        case 'div':
+          for (let i = 0; i < n; i++) out[i] = a[i]! / b[i]!;
+          return;
+      }
+    }
+    const rows = n / Math.min(la, lb);
+    const w = Math.min(la, lb);
+    for (let r = 0; r < rows; r++) {
+      const o = r * w;
+      const oa = la === n ? o : 0;
+      const ob = lb === n ? o : 0;
+      switch (op) {
+        case 'add':
+          for (let j = 0; j < w; j++) out[o + j] = a[oa + j]! + b[ob + j]!;
+          break;
+        case 'sub':
+          for (let j = 0; j < w; j++) out[o + j] = a[oa + j]! - b[ob + j]!;
+          break;
+        case 'mul':
+          for (let j = 0; j < w; j++) out[o + j] = a[oa + j]! * b[ob + j]!;
+          break;
+        case 'div':
+          for (let j = 0; j < w; j++) out[o + j] = a[oa + j]! / b[ob + j]!;
+          break;
+      }
+    }
+    return;
+  }
+  const sa = broadcastStrides(aS, outShape);
+  const sb = broadcastStrides(bS, outShape);
+  switch (op) {
+    case 'add':
+      walkBroadcast(outShape, sa, sb, (o, ia, ib) => {
+        out[o] = a[ia]! + b[ib]!;
+      });
+      return;
+    case 'sub':
+      walkBroadcast(outShape, sa, sb, (o, ia, ib) => {
+        out[o] = a[ia]! - b[ib]!;
+      });
+      return;
+    case 'mul':
+      walkBroadcast(outShape, sa, sb, (o, ia, ib) => {
+        out[o] = a[ia]! * b[ib]!;
+      });
+      return;
+    case 'div':
+      walkBroadcast(outShape, sa, sb, (o, ia, ib) => {
+        out[o] = a[ia]! / b[ib]!;
+      });
+      return;
+  }
+}
+
+function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  a.assertLive(op);
+  b.assertLive(op);
+  const outShape = broadcastShapes(op, a.shape, b.shape);
+  const out = emptyTensor(outShape);
+  const kind = broadcastKind(a.shape, b.shape, outShape, a.size, b.size);
+  forward(op, a.data, b.data, out.data, kind, a.shape, b.shape, outShape);
+  if (!needsGrad(a, b)) return out;
+  return record(out, op, [a, b], (g) => {
+    const ad = a.data;
+    const bd = b.data;
+    const od = out.data;
+    const sa = broadcastStrides(a.shape, outShape);
+    const sb = broadcastStrides(b.shape, outShape);
+    if (a.requiresGrad) {
+      const ga = gradOf(a);
+      switch (op) {
+        case 'add':
+        case 'sub':
+          if (kind === 'same') for (let i = 0; i < g.length; i++) ga[i]! += g[i]!;
+          else
+            walkBroadcast(outShape, sa, sb, (o, ia) => {
+              ga[ia]! += g[o]!;
+            });
+          break;
+        case 'mul':
+          if (kind === 'same') for (let i = 0; i < g.length; i++) ga[i]! += g[i]! * bd[i]!;
+          else
+            walkBroadcast(outShape, sa, sb, (o, ia, ib) => {
+              ga[ia]! += g[o]! * bd[ib]!;
+            });
+          break;
+        case 'div':
+          if (kind === 'same') for (let i = 0; i < g.length; i++) ga[i]! += g[i]! / bd[i]!;
+          else
+            walkBroadcast(outShape, sa, sb, (o, ia, ib) => {
+              ga[ia]! += g[o]! / bd[ib]!;
+            });
+          break;
+      }
+    }
+    if (b.requiresGrad) {
+      const gb = gradOf(b);
+      switch (op) {
+        case 'add':
+          if (kind === 'same') for (let i = 0; i < g.length; i++) gb[i]! += g[i]!;
+          else
+            walkBroadcast(outShape, sa, sb, (o, _ia, ib) => {
+              gb[ib]! += g[o]!;
+            });
+          break;
+        case 'sub':
+          if (kind === 'same') for (let i = 0; i < g.length; i++) gb[i]! -= g[i]!;
+          else
+            walkBroadcast(outShape, sa, sb, (o, _ia, ib) => {
+              gb[ib]! -= g[o]!;
+            });
+          break;
+        case 'mul':
+          if (kind === 'same') for (let i = 0; i < g.length; i++) gb[i]! += g[i]! * ad[i]!;
+          else
+            walkBroadcast(outShape, sa, sb, (o, ia, ib) => {
+              gb[ib]! += g[o]! * ad[ia]!;
+            });
+          break;
+        case 'div':
+          // d(a/b)/db = −(a/b)/b = −out/b
+          if (kind === 'same') for (let i = 0; i < g.length; i++) gb[i]! -= (g[i]! * od[i]!) / bd[i]!;
+          else
+            walkBroadcast(outShape, sa, sb, (o, _ia, ib) => {
+              gb[ib]! -= (g[o]! * od[o]!) / bd[ib]!;
+            });
+          break;
+      }
+    }
+  });
+}
+
+export const add = (a: Tensor, b: Tensor): Tensor => binary('add', a, b);
+export const sub = (a: Tensor, b: Tensor): Tensor => binary('sub', a, b);
+export const mul = (a: Tensor, b: Tensor): Tensor => binary('mul', a, b);
+export const div = (a: Tensor, b: Tensor): Tensor => binary('div', a, b);
+
+/** a·s + t elementwise (scale and shift by constants). */
+export function affine(x: Tensor, scale: number, shift = 0): Tensor {
+  x.assertLive('affine');
+  const out = emptyTensor(x.shape);
+  const xd = x.data;
+  const od = out.data;
+  for (let i = 0; i < od.length; i++) od[i] = xd[i]! * scale + shift;
+  if (!needsGrad(x)) return out;
+  return record(out, 'affine', [x], (g) => {
+    const gx = gradOf(x);
+    for (let i = 0; i < g.length; i++) gx[i]! += g[i]! * scale;
+  });
+}
+
+export const mulScalar = (x: Tensor, s: number): Tensor => affine(x, s, 0);
+export const addScalar = (x: Tensor, s: number): Tensor => affine(x, 1, s);
+export const neg = (x: Tensor): Tensor => affine(x, -1, 0);
+
+/** Sum of any number of same-shape tensors in one pass (residual sums, embedding sums). */
+export function addN(xs: readonly Tensor[]): Tensor {
+  const first = xs[0];
+  if (!first) throw new RangeError('addN: needs at least one tensor');
+  for (const x of xs) {
+    x.assertLive('addN');
+    if (x.size !== first.size || x.rank !== first.rank || x.shape.some((d, i) => d !== first.shape[i])) {
+      return xs.slice(1).reduce((acc, x2) => add(acc, x2), first);
+    }
+  }
+  const out = emptyTensor(first.shape);
+  const od = out.data;
+  od.set(first.data);
+  for (let k = 1; k < xs.length; k++) {
+    const d = xs[k]!.data;
+    for (let i = 0; i < od.length; i++) od[i]! += d[i]!;
+  }
+  if (!gradNeeded(xs)) return out;
+  return record(out, 'addN', xs, (g) => {
+    for (const x of xs) {
+      if (!x.requiresGrad) continue;
+      const gx = gradOf(x);
+      for (let i = 0; i < g.length; i++) gx[i]! += g[i]!;
+    }
+  });
+}
+
+function gradNeeded(xs: readonly Tensor[]): boolean {
+  for (const x of xs) if (needsGrad(x)) return true;
+  return false;
+}
