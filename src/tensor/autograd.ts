@@ -89,6 +89,12 @@ function topoOrder(root: Tensor): Tensor[] {
 export function backward(root: Tensor, grad?: Float32Array): void {
   root.assertLive('backward');
   if (!root.requiresGrad) throw new TensorError('STATE', 'backward: tensor does not require grad');
+  if (root.graphFreed) {
+    throw new TensorError(
+      'STATE',
+      'backward: the graph of this tensor was already used by an earlier backward',
+    );
+  }
   if (!grad && root.size !== 1) {
     throw new TensorError(
       'SHAPE',
@@ -107,6 +113,7 @@ export function backward(root: Tensor, grad?: Float32Array): void {
     if (!node) continue;
     if (t.grad) node.backward(t.grad);
     t.node = null;
+    t.graphFreed = true;
     if (!t.retainGrad) {
       t.gradStorage?.release();
       t.gradStorage = null;

@@ -29,7 +29,13 @@ export {
   square,
   tanh,
 } from './ops/unary.js';
+export * from './optim/index.js';
 export { Rng } from './random.js';
+export {
+  decodeTensors,
+  encodeTensors,
+  SerializeError,
+} from './serialize.js';
 export {
   emptyTensor,
   full,

@@ -15,13 +15,23 @@ export function sizeClass(bytes: number): number {
 
 class BufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();
+  /** Size classes that currently hold free buffers, ascending (for best-fit search). */
+  private classes: number[] = [];
   pooledBytes = 0;
   take(bytes: number): ArrayBuffer {
     const cls = sizeClass(bytes);
-    const list = this.free.get(cls);
-    const buf = list?.pop();
-    if (buf) {
-      this.pooledBytes -= cls;
+    // Best fit: the smallest free buffer of at least this class and at most twice its size, so
+    // batches of varying size reuse each other's buffers instead of growing the pool.
+    for (const c of this.classes) {
+      if (c < cls) continue;
+      if (c > 2 * cls) break;
+      const list = this.free.get(c)!;
+      const buf = list.pop()!;
+      if (list.length === 0) {
+        this.free.delete(c);
+        this.classes = this.classes.filter((x) => x !== c);
+      }
+      this.pooledBytes -= c;
       return buf;
     }
     return new ArrayBuffer(cls);
@@ -32,12 +42,16 @@ class BufferPool {
     if (!list) {
       list = [];
       this.free.set(cls, list);
+      const at = this.classes.findIndex((c) => c > cls);
+      if (at < 0) this.classes.push(cls);
+      else this.classes.splice(at, 0, cls);
     }
     list.push(buf);
     this.pooledBytes += cls;
   }
   clear(): void {
     this.free.clear();
+    this.classes = [];
     this.pooledBytes = 0;
   }
 }

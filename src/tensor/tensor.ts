@@ -52,6 +52,8 @@ export class Tensor implements Releasable {
   /** Keep a non-leaf tensor's gradient after backward (like torch's retain_grad). */
   retainGrad = false;
   disposed = false;
+  /** Set when backward has consumed (and dropped) this tensor's recorded op. */
+  graphFreed = false;
 
   constructor(data: Float32Array, shape: Shape, requiresGrad = false) {
     const n = sizeOf(shape);
