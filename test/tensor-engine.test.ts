@@ -180,6 +180,38 @@ function trainTiny(seed: number): Uint32Array {
   return new Uint32Array(all.buffer);
 }
 
+test('a training step allocates no new buffers after warm-up', () => {
+  const rng = new T.Rng(4);
+  const w1 = T.linearWeight('w1', 16, 8, rng);
+  const b1 = T.linearBias('b1', 16, 8, rng);
+  const w2 = T.linearWeight('w2', 2, 16, rng);
+  const gamma = T.constantParam('g', [16], 1);
+  const beta = T.constantParam('b', [16], 0);
+  const bn = T.batchNormState(16);
+  const opt = new Adam([w1, b1, w2, gamma, beta], { lr: 1e-3 });
+  const x = randTensor(rng, [10, 8]);
+  const src = Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 3]);
+  const dst = Int32Array.from([1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 0, 0]);
+  const graph = Int32Array.from([0, 0, 0, 1, 1, 1, 2, 2, 2, 2]);
+  const y = Float32Array.from([1, 0, 0, Number.NaN, 1, 1]);
+  const step = (): void =>
+    T.tidy(() => {
+      opt.zeroGrad();
+      let h = T.linear(x, w1, b1, 'relu');
+      h = T.add(h, T.scatterAdd(T.gatherRows(h, src), dst, 10));
+      h = T.dropout(T.relu(T.batchNorm(h, gamma, beta, bn, true)), 0.2, rng, true);
+      T.backward(T.bceWithLogits(T.linear(T.segmentMean(h, graph, 3), w2), y));
+      opt.step();
+    });
+  step();
+  step();
+  const before = T.poolStats();
+  for (let i = 0; i < 5; i++) step();
+  const after = T.poolStats();
+  assert.equal(after.freshCount, before.freshCount, 'steps after warm-up created new buffers');
+  assert.equal(after.pooledBytes, before.pooledBytes);
+});
+
 test('determinism: the same seed gives bit-identical parameters after training', () => {
   const a = trainTiny(9);
   const b = trainTiny(9);

@@ -7,7 +7,7 @@ export { TensorError, type TensorErrorCode } from './errors.js';
 export * from './init.js';
 export { jsKernels } from './kernels/js.js';
 export type { BackendName, Kernels } from './kernels/types.js';
-export { clearPool, keep, pooledBytes, tidy } from './memory.js';
+export { clearPool, keep, type PoolStats, pooledBytes, poolStats, tidy } from './memory.js';
 export { ACTIVATIONS, type Activation } from './ops/activation-kernels.js';
 export { add, addN, addScalar, affine, div, mul, mulScalar, neg, sub } from './ops/elementwise.js';
 export * from './ops/loss.js';

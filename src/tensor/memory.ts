@@ -18,6 +18,9 @@ class BufferPool {
   /** Size classes that currently hold free buffers, ascending (for best-fit search). */
   private classes: number[] = [];
   pooledBytes = 0;
+  /** Buffers (and their bytes) the pool had to create because none fitted: growth after warm-up. */
+  freshCount = 0;
+  freshBytes = 0;
   take(bytes: number): ArrayBuffer {
     const cls = sizeClass(bytes);
     // Best fit: the smallest free buffer of at least this class and at most twice its size, so
@@ -34,6 +37,8 @@ class BufferPool {
       this.pooledBytes -= c;
       return buf;
     }
+    this.freshCount++;
+    this.freshBytes += cls;
     return new ArrayBuffer(cls);
   }
   give(buf: ArrayBuffer): void {
@@ -164,6 +169,18 @@ function collectKept(v: unknown, out: Set<Releasable>, depth: number): void {
 /** Bytes held by the pool for reuse (for tests and memory reports). */
 export function pooledBytes(): number {
   return pool.pooledBytes;
+}
+
+export interface PoolStats {
+  /** Bytes waiting in the pool for reuse. */
+  pooledBytes: number;
+  /** Buffers created so far because the pool had none that fitted (and their total bytes). */
+  freshCount: number;
+  freshBytes: number;
+}
+
+export function poolStats(): PoolStats {
+  return { pooledBytes: pool.pooledBytes, freshCount: pool.freshCount, freshBytes: pool.freshBytes };
 }
 
 /** Drops every pooled buffer (e.g. after training, to return memory to the system). */

@@ -68,6 +68,19 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
         const vmax = amsgrad ? s.buffers['maxExpAvgSq']! : v;
         const negStepSize = f(-lr / (1 - beta1 ** t));
         const bc2Sqrt = f(Math.sqrt(1 - beta2 ** t));
+        if (!amsgrad && decay === 1 && l2 === 0 && sign === 1) {
+          // The common case without branches in the loop (several times faster in V8); same
+          // float32 operations in the same order as the general loop below.
+          for (let k = 0; k < n; k++) {
+            const gk = grad[k]!;
+            const mk = f(f(m[k]! * b1) + c1 * gk);
+            const vk = f(f(v[k]! * b2) + f(c2 * gk) * gk);
+            m[k] = mk;
+            v[k] = vk;
+            x[k] = x[k]! + f(f(negStepSize * mk) / f(f(f(Math.sqrt(vk)) / bc2Sqrt) + eps));
+          }
+          continue;
+        }
         for (let k = 0; k < n; k++) {
           const xk = decay === 1 ? x[k]! : f(x[k]! * decay);
           const gk = l2 === 0 ? sign * grad[k]! : f(sign * grad[k]! + l2 * xk);

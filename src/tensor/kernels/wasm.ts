@@ -1,0 +1,546 @@
+// The WebAssembly SIMD backend: the AssemblyScript kernels of wasm/kernels.ts (compiled into
+// wasm-binary.ts by scripts/build-wasm.mjs), behind the Kernels contract. Runs wherever WebAssembly
+// SIMD does (Node, browsers); large GEMMs also use worker threads over shared memory in Node.
+//
+// Data lives in JS typed arrays, so each call copies its inputs into linear memory (one arena per
+// backend instance, grown as needed and reused, so nothing is allocated there after warm-up), runs
+// the kernel and copies the result back.
+//
+// Which kernels run in wasm (measured on bench/gemm-wasm.mjs's machine, 2 cores):
+// - gemm: always, except m·n·k below SMALL_GEMM (copies and packing then cost more than the product;
+//   those delegate to the JS reference). Large ones are split over worker threads (Node only).
+// - gatherRows, scatterAddRows, segmentMaxRows: see the comment above their definitions.
+//
+// Threads: Node only (worker_threads via process.getBuiltinModule, Node ≥ 20.16), and only where
+// SharedArrayBuffer exists. Browsers run single-threaded: main-thread Atomics.wait is forbidden there,
+// and cross-origin isolation cannot be assumed. In a browser use loadWasmKernelsAsync(): synchronous
+// compilation of modules over 4 KB is refused on the main thread.
+
+import type { Worker } from 'node:worker_threads';
+import { jsKernels } from './js.js';
+import type { F32, I32, Kernels } from './types.js';
+import { WASM_KERNELS_BASE64, WASM_KERNELS_THREADS_BASE64 } from './wasm-binary.js';
+import {
+  CTRL_WORDS,
+  DONE,
+  ERROR,
+  GEN,
+  type KernelExports,
+  MAX_CHUNKS,
+  publishJob,
+  runChunks,
+  STOP,
+  type WasmApi,
+  type WasmMemory,
+  type WasmModule,
+  type WorkerInit,
+  WORKER_CHUNKS,
+  wasmApi,
+} from './wasm-protocol.js';
+
+export interface WasmKernelOptions {
+  /**
+   * Threads for large GEMMs, the calling thread included. Default: the MOLGROVE_THREADS environment
+   * variable, else 2. Forced to 1 where worker threads or shared memory are unavailable.
+   */
+  threads?: number;
+}
+
+export interface WasmKernels extends Kernels {
+  readonly name: 'wasm';
+  /** Threads large GEMMs are split over (1: single-threaded). */
+  readonly threads: number;
+  /** Starts the worker pool now (it otherwise starts on the first large GEMM); resolves when ready. */
+  ready(): Promise<void>;
+  /** Stops the workers; the kernels keep working, single-threaded. */
+  dispose(): Promise<void>;
+  /** Counters, for tests and benchmarks. */
+  readonly stats: WasmStats;
+}
+
+export interface WasmStats {
+  /** GEMMs run in wasm (not delegated). */
+  gemmCalls: number;
+  /** GEMMs split into chunks for the worker pool. */
+  threadedCalls: number;
+  /** Chunks that worker threads (not the calling thread) ran. */
+  readonly workerChunks: number;
+}
+
+const PAGE = 65536;
+const MAX_PAGES = 65536;
+const MAX_THREADS = 64;
+/** GEMMs with m·n·k below this run in the JS reference kernels. */
+const SMALL_GEMM = 4096;
+/** GEMMs below this many flops (2·m·n·k) stay on the calling thread. */
+const THREAD_MIN_FLOPS = 2_000_000;
+/** Chunks per thread in a threaded GEMM (more balances load, fewer saves packing and wake-ups). */
+const CHUNKS_PER_THREAD = 4;
+
+type WorkerThreads = typeof import('node:worker_threads');
+
+function decodeBase64(text: string): Uint8Array {
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function align64(x: number): number {
+  return Math.ceil(x / 64) * 64;
+}
+
+function envThreads(): number | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const raw = env?.['MOLGROVE_THREADS']?.trim();
+  if (!raw || !/^\d+$/.test(raw)) return undefined;
+  const t = Number(raw);
+  return t >= 1 ? t : undefined;
+}
+
+/** node:worker_threads when running in Node ≥ 20.16 (never imported statically: browser bundles). */
+function nodeWorkerThreads(): WorkerThreads | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (typeof proc?.getBuiltinModule !== 'function') return null;
+  try {
+    return (proc.getBuiltinModule('node:worker_threads') as WorkerThreads | undefined) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function checkLength(arr: ArrayLike<number>, need: number, what: string): void {
+  if (arr.length < need) throw new RangeError(`${what}: needs ${need} elements, got ${arr.length}`);
+}
+
+function checkIndex(index: I32, limit: number, what: string): void {
+  for (let i = 0; i < index.length; i++) {
+    const v = index[i]!;
+    if (v < 0 || v >= limit) {
+      throw new RangeError(`${what}: index[${i}] = ${v} is outside [0, ${limit})`);
+    }
+  }
+}
+
+/** C = beta·C on m×n (beta = 0 overwrites, NaN included), as the reference does for k = 0. */
+function scaleC(m: number, n: number, beta: number, c: F32, ldc: number): void {
+  if (beta === 1) return;
+  for (let i = 0; i < m; i++) {
+    const ci = i * ldc;
+    if (beta === 0) c.fill(0, ci, ci + n);
+    else for (let j = 0; j < n; j++) c[ci + j]! *= beta;
+  }
+}
+
+interface Modules {
+  single: WasmModule;
+  threaded: WasmModule | null;
+}
+
+let syncModules: Modules | null = null;
+let asyncModules: Promise<Modules> | null = null;
+
+function threadedBinary(): Uint8Array | null {
+  return WASM_KERNELS_THREADS_BASE64 === '' || typeof SharedArrayBuffer === 'undefined'
+    ? null
+    : decodeBase64(WASM_KERNELS_THREADS_BASE64);
+}
+
+function compileSync(api: WasmApi): Modules {
+  if (!syncModules) {
+    const threaded = threadedBinary();
+    syncModules = {
+      single: new api.Module(decodeBase64(WASM_KERNELS_BASE64)),
+      threaded: threaded ? new api.Module(threaded) : null,
+    };
+  }
+  return syncModules;
+}
+
+async function compileAsync(api: WasmApi): Promise<Modules> {
+  if (syncModules) return syncModules;
+  if (!asyncModules) {
+    asyncModules = (async () => {
+      const threaded = threadedBinary();
+      return {
+        single: await api.compile(decodeBase64(WASM_KERNELS_BASE64)),
+        threaded: threaded ? await api.compile(threaded) : null,
+      };
+    })();
+  }
+  return asyncModules;
+}
+
+/**
+ * The WebAssembly SIMD kernels, or null where they cannot run (no WebAssembly or no SIMD, or the
+ * package was installed without building them). Synchronous; in a browser's main thread use
+ * loadWasmKernelsAsync() instead.
+ */
+export function loadWasmKernels(options: WasmKernelOptions = {}): WasmKernels | null {
+  const api = wasmApi();
+  if (!api || WASM_KERNELS_BASE64 === '') return null;
+  try {
+    return new WasmBackend(api, compileSync(api), options);
+  } catch {
+    return null;
+  }
+}
+
+/** As loadWasmKernels, compiling asynchronously (required for a browser's main thread). */
+export async function loadWasmKernelsAsync(options: WasmKernelOptions = {}): Promise<WasmKernels | null> {
+  const api = wasmApi();
+  if (!api || WASM_KERNELS_BASE64 === '') return null;
+  try {
+    return new WasmBackend(api, await compileAsync(api), options);
+  } catch {
+    return null;
+  }
+}
+
+class Pool {
+  readonly workers: Worker[] = [];
+  readonly ready: Promise<void>;
+  broken = false;
+
+  constructor(wt: WorkerThreads, count: number, init: (id: number) => WorkerInit) {
+    const url = new URL('./wasm-worker.js', import.meta.url);
+    const started: Promise<void>[] = [];
+    for (let id = 0; id < count; id++) {
+      const worker = new wt.Worker(url, { workerData: init(id) });
+      worker.unref();
+      started.push(
+        new Promise<void>((resolve, reject) => {
+          worker.once('message', () => resolve());
+          worker.once('error', (err) => {
+            this.broken = true;
+            reject(err);
+          });
+          worker.once('exit', () => {
+            this.broken = true;
+            reject(new Error('molgrove wasm worker exited'));
+          });
+        }),
+      );
+      this.workers.push(worker);
+    }
+    this.ready = Promise.all(started).then(() => undefined);
+    // A worker that fails only makes later GEMMs single-threaded; ready() reports the error.
+    this.ready.catch(() => {});
+  }
+}
+
+class WasmBackend implements WasmKernels {
+  readonly name = 'wasm' as const;
+  readonly threads: number;
+  private readonly ex: KernelExports;
+  private readonly memory: WasmMemory;
+  private f32: Float32Array;
+  private i32: Int32Array;
+  private readonly mr: number;
+  private readonly nr: number;
+  /** Per-thread packing workspaces: thread t's starts at wsBase + t·wsBytes. */
+  private readonly wsBase: number;
+  private readonly wsBytes: number;
+  /** Start of the per-call region. */
+  private readonly dyn: number;
+  private readonly ctrl: Int32Array | null = null;
+  private readonly ctrlF: Float32Array | null = null;
+  private readonly module: WasmModule | null = null;
+  private pool: Pool | null = null;
+  private counters = { gemmCalls: 0, threadedCalls: 0 };
+
+  constructor(api: WasmApi, modules: Modules, options: WasmKernelOptions) {
+    let threads = options.threads ?? envThreads() ?? 2;
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new RangeError(`wasm kernels: threads must be a positive integer, got ${threads}`);
+    }
+    threads = Math.min(threads, MAX_THREADS);
+    let memory: WasmMemory | null = null;
+    if (threads > 1 && modules.threaded && nodeWorkerThreads()) {
+      for (const maximum of [MAX_PAGES, MAX_PAGES / 4]) {
+        try {
+          memory = new api.Memory({ initial: 1, maximum, shared: true });
+          break;
+        } catch {
+          memory = null;
+        }
+      }
+    }
+    let ex: KernelExports;
+    if (memory && modules.threaded) {
+      ex = new api.Instance(modules.threaded, { env: { memory } }).exports as KernelExports;
+      this.module = modules.threaded;
+      const sab = new SharedArrayBuffer(CTRL_WORDS * 4);
+      this.ctrl = new Int32Array(sab);
+      this.ctrlF = new Float32Array(sab);
+    } else {
+      threads = 1;
+      ex = new api.Instance(modules.single, {}).exports as KernelExports;
+      if (!ex.memory) throw new Error('wasm kernels: module exports no memory');
+      memory = ex.memory;
+    }
+    this.threads = threads;
+    this.ex = ex;
+    this.memory = memory;
+    this.mr = ex.microRows();
+    this.nr = ex.microCols();
+    this.wsBase = align64(ex.heapBase());
+    this.wsBytes = align64(ex.workspaceFloats() * 4);
+    this.dyn = this.wsBase + threads * this.wsBytes;
+    this.f32 = new Float32Array(0);
+    this.i32 = new Int32Array(0);
+    this.ensure(this.dyn);
+  }
+
+  get stats(): WasmStats {
+    const ctrl = this.ctrl;
+    return {
+      ...this.counters,
+      get workerChunks() {
+        return ctrl ? Atomics.load(ctrl, WORKER_CHUNKS) : 0;
+      },
+    };
+  }
+
+  /** Makes linear memory at least `end` bytes long and the views current; false if it cannot grow. */
+  private ensure(end: number): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      try {
+        this.memory.grow(pages);
+      } catch {
+        return false;
+      }
+    }
+    const buf = this.memory.buffer;
+    if (this.f32.byteLength !== buf.byteLength) {
+      this.f32 = new Float32Array(buf);
+      this.i32 = new Int32Array(buf);
+    }
+    return true;
+  }
+
+  private startPool(): Pool | null {
+    if (this.pool) return this.pool.broken ? null : this.pool;
+    const wt = nodeWorkerThreads();
+    const ctrl = this.ctrl;
+    const module = this.module;
+    if (!wt || !ctrl || !module) return null;
+    try {
+      this.pool = new Pool(wt, this.threads - 1, (id) => ({
+        module,
+        memory: this.memory,
+        ctrl: ctrl.buffer as SharedArrayBuffer,
+        ws: this.wsBase + (id + 1) * this.wsBytes,
+      }));
+    } catch {
+      return null;
+    }
+    return this.pool;
+  }
+
+  ready(): Promise<void> {
+    if (this.threads === 1) return Promise.resolve();
+    const pool = this.startPool();
+    return pool ? pool.ready : Promise.reject(new Error('wasm kernels: the worker pool could not start'));
+  }
+
+  async dispose(): Promise<void> {
+    const pool = this.pool;
+    if (!pool || !this.ctrl) return;
+    pool.broken = true;
+    Atomics.store(this.ctrl, STOP, 1);
+    Atomics.add(this.ctrl, GEN, 1);
+    Atomics.notify(this.ctrl, GEN);
+    await Promise.all(pool.workers.map((w) => w.terminate()));
+  }
+
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: F32,
+    lda: number,
+    b: F32,
+    ldb: number,
+    beta: number,
+    c: F32,
+    ldc: number,
+  ): void {
+    if (m === 0 || n === 0) return;
+    const spanC = (m - 1) * ldc + n;
+    checkLength(c, spanC, 'gemm C');
+    if (k === 0 || alpha === 0) {
+      if (k > 0) {
+        checkLength(a, transA ? (k - 1) * lda + m : (m - 1) * lda + k, 'gemm A');
+        checkLength(b, transB ? (n - 1) * ldb + k : (k - 1) * ldb + n, 'gemm B');
+      }
+      scaleC(m, n, beta, c, ldc);
+      return;
+    }
+    const spanA = transA ? (k - 1) * lda + m : (m - 1) * lda + k;
+    const spanB = transB ? (n - 1) * ldb + k : (k - 1) * ldb + n;
+    checkLength(a, spanA, 'gemm A');
+    checkLength(b, spanB, 'gemm B');
+    if (lda < (transA ? m : k) || ldb < (transB ? k : n) || ldc < n) {
+      throw new RangeError(`gemm: leading dimensions too small (lda=${lda}, ldb=${ldb}, ldc=${ldc})`);
+    }
+    if (m * n * k < SMALL_GEMM) {
+      jsKernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      return;
+    }
+    const bp = this.dyn;
+    const aOff = align64(bp + this.ex.packedBFloats(n, k) * 4);
+    const bOff = align64(aOff + spanA * 4);
+    const cOff = align64(bOff + spanB * 4);
+    if (!this.ensure(cOff + spanC * 4)) {
+      jsKernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      return;
+    }
+    const f32 = this.f32;
+    f32.set(a.length === spanA ? a : a.subarray(0, spanA), aOff >>> 2);
+    f32.set(b.length === spanB ? b : b.subarray(0, spanB), bOff >>> 2);
+    // With ldc > n, C is copied in even when beta = 0 so the gaps between rows go back unchanged.
+    const copyC = beta !== 0 || ldc !== n;
+    if (copyC) f32.set(c.length === spanC ? c : c.subarray(0, spanC), cOff >>> 2);
+    this.ex.packB(transB ? 1 : 0, n, k, alpha, bOff, ldb, bp);
+    this.counters.gemmCalls++;
+    const pool = this.threads > 1 && 2 * m * n * k >= THREAD_MIN_FLOPS ? this.startPool() : null;
+    if (pool) {
+      this.gemmThreaded(transA, m, n, k, aOff, lda, bp, beta, cOff, ldc);
+    } else {
+      this.ex.gemmRange(
+        transA ? 1 : 0,
+        0,
+        m,
+        0,
+        Math.ceil(n / this.nr),
+        n,
+        k,
+        aOff,
+        lda,
+        bp,
+        beta,
+        cOff,
+        ldc,
+        this.wsBase,
+      );
+    }
+    c.set(f32.subarray(cOff >>> 2, (cOff >>> 2) + spanC));
+  }
+
+  private gemmThreaded(
+    transA: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    bp: number,
+    beta: number,
+    c: number,
+    ldc: number,
+  ): void {
+    const ctrl = this.ctrl!;
+    const ctrlF = this.ctrlF!;
+    const rowUnits = Math.ceil(m / this.mr);
+    const panels = Math.ceil(n / this.nr);
+    const splitM = rowUnits >= panels;
+    const units = splitM ? rowUnits : panels;
+    const target = Math.min(units, this.threads * CHUNKS_PER_THREAD, MAX_CHUNKS);
+    const unitsPerChunk = Math.ceil(units / target);
+    const chunks = Math.ceil(units / unitsPerChunk);
+    this.counters.threadedCalls++;
+    const gen = publishJob(ctrl, ctrlF, {
+      transA,
+      m,
+      n,
+      k,
+      a,
+      lda,
+      bp,
+      beta,
+      c,
+      ldc,
+      splitM,
+      unitsPerChunk,
+      chunks,
+    });
+    runChunks(this.ex, ctrl, ctrlF, this.wsBase, gen, false);
+    for (;;) {
+      const done = Atomics.load(ctrl, DONE);
+      if (done >= chunks) break;
+      Atomics.wait(ctrl, DONE, done);
+    }
+    if (Atomics.load(ctrl, ERROR) !== 0) throw new Error('wasm kernels: a GEMM chunk failed in a worker');
+  }
+
+  gatherRows(src: F32, cols: number, index: I32, out: F32, accumulate: boolean): void {
+    checkLength(out, index.length * cols, 'gatherRows out');
+    checkIndex(index, cols === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(src.length / cols), 'gatherRows');
+    const count = index.length;
+    if (count === 0 || cols === 0) return;
+    const spanOut = count * cols;
+    const srcOff = this.dyn;
+    const idxOff = align64(srcOff + src.length * 4);
+    const outOff = align64(idxOff + count * 4);
+    if (!this.ensure(outOff + spanOut * 4)) {
+      jsKernels.gatherRows(src, cols, index, out, accumulate);
+      return;
+    }
+    this.f32.set(src, srcOff >>> 2);
+    this.i32.set(index, idxOff >>> 2);
+    if (accumulate) this.f32.set(out.length === spanOut ? out : out.subarray(0, spanOut), outOff >>> 2);
+    this.ex.gatherRows(srcOff, cols, idxOff, count, outOff, accumulate ? 1 : 0);
+    out.set(this.f32.subarray(outOff >>> 2, (outOff >>> 2) + spanOut));
+  }
+
+  scatterAddRows(src: F32, cols: number, index: I32, out: F32): void {
+    checkLength(src, index.length * cols, 'scatterAddRows src');
+    checkIndex(index, cols === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(out.length / cols), 'scatterAddRows');
+    const count = index.length;
+    if (count === 0 || cols === 0) return;
+    const spanSrc = count * cols;
+    const spanOut = Math.floor(out.length / cols) * cols;
+    const srcOff = this.dyn;
+    const idxOff = align64(srcOff + spanSrc * 4);
+    const outOff = align64(idxOff + count * 4);
+    if (!this.ensure(outOff + spanOut * 4)) {
+      jsKernels.scatterAddRows(src, cols, index, out);
+      return;
+    }
+    this.f32.set(src.length === spanSrc ? src : src.subarray(0, spanSrc), srcOff >>> 2);
+    this.i32.set(index, idxOff >>> 2);
+    this.f32.set(out.length === spanOut ? out : out.subarray(0, spanOut), outOff >>> 2);
+    this.ex.scatterAddRows(srcOff, cols, idxOff, count, outOff);
+    out.set(this.f32.subarray(outOff >>> 2, (outOff >>> 2) + spanOut));
+  }
+
+  segmentMaxRows(src: F32, cols: number, index: I32, numSegments: number, out: F32, argmax: I32): void {
+    const count = index.length;
+    checkLength(src, count * cols, 'segmentMaxRows src');
+    checkLength(out, numSegments * cols, 'segmentMaxRows out');
+    checkLength(argmax, numSegments * cols, 'segmentMaxRows argmax');
+    checkIndex(index, numSegments, 'segmentMaxRows');
+    const spanSrc = count * cols;
+    const spanOut = numSegments * cols;
+    if (spanOut === 0) return;
+    const srcOff = this.dyn;
+    const idxOff = align64(srcOff + spanSrc * 4);
+    const outOff = align64(idxOff + count * 4);
+    const argOff = align64(outOff + spanOut * 4);
+    if (!this.ensure(argOff + spanOut * 4)) {
+      jsKernels.segmentMaxRows(src, cols, index, numSegments, out, argmax);
+      return;
+    }
+    this.f32.set(src.length === spanSrc ? src : src.subarray(0, spanSrc), srcOff >>> 2);
+    this.i32.set(index, idxOff >>> 2);
+    this.ex.segmentMaxRows(srcOff, cols, idxOff, count, numSegments, outOff, argOff);
+    out.set(this.f32.subarray(outOff >>> 2, (outOff >>> 2) + spanOut));
+    argmax.set(this.i32.subarray(argOff >>> 2, (argOff >>> 2) + spanOut));
+  }
+}
