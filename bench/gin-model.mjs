@@ -68,9 +68,13 @@ export function createGin({ numLayers = 5, dim = 300, numTasks = 12, dropout = 0
     let h = T.add(T.embedding(atomEmb, b.atomType), T.embedding(chirEmb, b.chirality));
     for (let l = 0; l < layers.length; l++) {
       const L = layers[l];
-      const edge = T.add(T.embedding(L.bondEmb, bt), T.embedding(L.dirEmb, bd));
-      const msg = T.add(T.gatherRows(h, src), edge);
-      const agg = T.scatterAdd(msg, dst, b.numAtoms);
+      // Σ over incoming edges of (h[src] + E1[bond type] + E2[bond dir]), as three fused
+      // gather-scatter passes instead of materializing one 300-wide message per edge.
+      const agg = T.addN([
+        T.gatherScatter(h, src, dst, b.numAtoms),
+        T.gatherScatter(L.bondEmb, bt, dst, b.numAtoms),
+        T.gatherScatter(L.dirEmb, bd, dst, b.numAtoms),
+      ]);
       let z = T.linear(agg, L.w1, L.b1, 'relu');
       z = T.linear(z, L.w2, L.b2);
       z = T.batchNorm(z, L.gamma, L.beta, L.bn, training);

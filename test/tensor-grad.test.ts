@@ -91,6 +91,10 @@ test('gather, scatter and segment ops (with empty segments and a single row)', (
   gradcheck('gatherRows', ([x]) => T.gatherRows(x!, idx(2, 0, 2, 1)), [r(3, 4)]);
   gradcheck('gatherRows 1-D', ([x]) => T.gatherRows(x!, idx(1, 1)), [r(3)]);
   gradcheck('scatterAdd', ([x]) => T.scatterAdd(x!, idx(0, 3, 0, 1), 5), [r(4, 2)]);
+  gradcheck('gatherScatter', ([x]) => T.gatherScatter(x!, idx(0, 2, 2, 1, 0), idx(3, 0, 3, 3, 1), 5), [
+    r(3, 4),
+  ]);
+  gradcheck('gatherScatter table', ([x]) => T.gatherScatter(x!, idx(1, 1, 0), idx(0, 1, 1), 2), [r(2, 3)]);
   gradcheck('segmentMean', ([x]) => T.segmentMean(x!, idx(0, 0, 2, 2, 2), 4), [r(5, 3)]);
   gradcheck('segmentMax', ([x]) => T.segmentMax(x!, idx(1, 1, 0, 1), 3), [r(4, 3)]);
   gradcheck('segmentSoftmax 1-D', ([x]) => T.segmentSoftmax(x!, idx(0, 0, 1, 0, 3), 4), [r(5)]);

@@ -66,6 +66,7 @@ const OPS: Record<string, Fn> = {
   slice0: ([x]) => T.slice(x!, 0, 1, 3),
   gather: ([x]) => T.gatherRows(x!, i32(2, 0, 2, 1)),
   scatter_add: ([x]) => T.scatterAdd(x!, IDX, 5),
+  gather_scatter: ([x]) => T.gatherScatter(x!, i32(0, 2, 2, 1, 0), i32(3, 0, 3, 3, 1), 4),
   segment_mean: ([x]) => T.segmentMean(x!, IDX, 5),
   segment_max: ([x]) => T.segmentMax(x!, IDX, 5),
   segment_softmax: ([x]) => T.segmentSoftmax(x!, IDX, 5),

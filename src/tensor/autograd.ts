@@ -61,6 +61,30 @@ export function gradOf(t: Tensor): Float32Array {
   return g;
 }
 
+// The tensor whose gradient the running backward rule received, while that gradient may still be
+// handed over (see passGrad).
+let donor: Tensor | null = null;
+
+/**
+ * Adds `g` (the gradient a backward rule received, unchanged) to x's gradient. When x has no
+ * gradient yet, is not a leaf, and the output's gradient would be dropped right after this rule,
+ * the buffer itself is handed over instead of copied: add, reshape and similar pass-through rules
+ * then cost nothing.
+ */
+export function passGrad(x: Tensor, g: Float32Array): void {
+  const d = donor;
+  if (d !== null && d.grad === g && x.grad === null && !x.isLeaf && x.size === g.length) {
+    x.grad = g;
+    x.gradStorage = d.gradStorage;
+    d.gradStorage = null;
+    d.grad = null;
+    donor = null;
+    return;
+  }
+  const gx = gradOf(x);
+  for (let i = 0; i < g.length; i++) gx[i]! += g[i]!;
+}
+
 function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>([root]);
@@ -111,7 +135,14 @@ export function backward(root: Tensor, grad?: Float32Array): void {
     const t = order[i]!;
     const node = t.node;
     if (!node) continue;
-    if (t.grad) node.backward(t.grad);
+    if (t.grad) {
+      donor = t.retainGrad || t === root ? null : t;
+      try {
+        node.backward(t.grad);
+      } finally {
+        donor = null;
+      }
+    }
     t.node = null;
     t.graphFreed = true;
     if (!t.retainGrad) {

@@ -4,14 +4,16 @@
 
 import { TensorError } from './errors.js';
 import { jsKernels } from './kernels/js.js';
+import { loadNativeKernels } from './kernels/native.js';
 import type { BackendName, Kernels } from './kernels/types.js';
+import { loadWasmKernels } from './kernels/wasm.js';
 
 type Loader = () => Kernels | null;
 
 const loaders: Record<BackendName, Loader> = {
   js: () => jsKernels,
-  wasm: () => null,
-  native: () => null,
+  wasm: () => loadWasmKernels(),
+  native: () => loadNativeKernels(),
 };
 
 const loaded = new Map<BackendName, Kernels | null>();

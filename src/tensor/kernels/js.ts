@@ -220,6 +220,29 @@ export const jsKernels: Kernels = {
     }
   },
 
+  gatherScatterAddRows(src, cols, srcIndex, dstIndex, out) {
+    if (srcIndex.length !== dstIndex.length) {
+      throw new RangeError(
+        `gatherScatterAddRows: ${srcIndex.length} source but ${dstIndex.length} destination indices`,
+      );
+    }
+    checkIndex(
+      srcIndex,
+      cols === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(src.length / cols),
+      'gatherScatterAddRows source',
+    );
+    checkIndex(
+      dstIndex,
+      cols === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(out.length / cols),
+      'gatherScatterAddRows destination',
+    );
+    for (let i = 0; i < srcIndex.length; i++) {
+      const s = srcIndex[i]! * cols;
+      const o = dstIndex[i]! * cols;
+      for (let c = 0; c < cols; c++) out[o + c]! += src[s + c]!;
+    }
+  },
+
   segmentMaxRows(src, cols, index, numSegments, out, argmax) {
     checkLength(src, index.length * cols, 'segmentMaxRows src');
     checkLength(out, numSegments * cols, 'segmentMaxRows out');

@@ -35,6 +35,12 @@ export interface Kernels {
   /** out[index[i], :] += src[i, :] for i < index.length (out is not cleared first). */
   scatterAddRows(src: F32, cols: number, index: I32, out: F32): void;
   /**
+   * out[dstIndex[i], :] += src[srcIndex[i], :] for i < srcIndex.length: gather and scatter-add fused,
+   * so message passing with sum aggregation never materializes one row per edge. Optional: the op
+   * layer falls back to the JS kernel when a backend lacks it.
+   */
+  gatherScatterAddRows?(src: F32, cols: number, srcIndex: I32, dstIndex: I32, out: F32): void;
+  /**
    * Per segment s < numSegments: out[s, c] = max over rows i with index[i] = s of src[i, c], and
    * argmax[s, c] = that row (the first on ties); empty segments give out = 0 and argmax = -1.
    */

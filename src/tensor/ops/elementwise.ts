@@ -1,7 +1,7 @@
 // Pointwise arithmetic with broadcasting (add, sub, mul, div), scalar variants, and unary math.
 // Gradients of broadcast operands are summed over the broadcast dimensions.
 
-import { gradOf, needsGrad, record } from '../autograd.js';
+import { gradOf, needsGrad, passGrad, record } from '../autograd.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
 import { broadcastKind, broadcastShapes, broadcastStrides, walkBroadcast } from './broadcast.js';
 
@@ -99,68 +99,76 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     const ad = a.data;
     const bd = b.data;
     const od = out.data;
-    const sa = broadcastStrides(a.shape, outShape);
-    const sb = broadcastStrides(b.shape, outShape);
-    if (a.requiresGrad) {
-      const ga = gradOf(a);
-      switch (op) {
-        case 'add':
-        case 'sub':
-          if (kind === 'same') for (let i = 0; i < g.length; i++) ga[i]! += g[i]!;
-          else
-            walkBroadcast(outShape, sa, sb, (o, ia) => {
-              ga[ia]! += g[o]!;
-            });
-          break;
-        case 'mul':
-          if (kind === 'same') for (let i = 0; i < g.length; i++) ga[i]! += g[i]! * bd[i]!;
-          else
-            walkBroadcast(outShape, sa, sb, (o, ia, ib) => {
-              ga[ia]! += g[o]! * bd[ib]!;
-            });
-          break;
-        case 'div':
-          if (kind === 'same') for (let i = 0; i < g.length; i++) ga[i]! += g[i]! / bd[i]!;
-          else
-            walkBroadcast(outShape, sa, sb, (o, ia, ib) => {
-              ga[ia]! += g[o]! / bd[ib]!;
-            });
-          break;
+    const same = kind === 'same';
+    const sa = same ? [] : broadcastStrides(a.shape, outShape);
+    const sb = same ? [] : broadcastStrides(b.shape, outShape);
+    // b before a: once a pass-through gradient has been handed over (passGrad), it is no longer
+    // needed here, so the hand-over to a comes last.
+    if (b.requiresGrad) {
+      if (op === 'add' && same) {
+        passGrad(b, g);
+      } else {
+        const gb = gradOf(b);
+        if (same) {
+          switch (op) {
+            case 'add':
+              break;
+            case 'sub':
+              for (let i = 0; i < g.length; i++) gb[i]! -= g[i]!;
+              break;
+            case 'mul':
+              for (let i = 0; i < g.length; i++) gb[i]! += g[i]! * ad[i]!;
+              break;
+            case 'div':
+              // d(a/b)/db = −(a/b)/b = −out/b
+              for (let i = 0; i < g.length; i++) gb[i]! -= (g[i]! * od[i]!) / bd[i]!;
+              break;
+          }
+        } else {
+          const visit: (o: number, ia: number, ib: number) => void =
+            op === 'add'
+              ? (o, _ia, ib) => {
+                  gb[ib]! += g[o]!;
+                }
+              : op === 'sub'
+                ? (o, _ia, ib) => {
+                    gb[ib]! -= g[o]!;
+                  }
+                : op === 'mul'
+                  ? (o, ia, ib) => {
+                      gb[ib]! += g[o]! * ad[ia]!;
+                    }
+                  : (o, _ia, ib) => {
+                      gb[ib]! -= (g[o]! * od[o]!) / bd[ib]!;
+                    };
+          walkBroadcast(outShape, sa, sb, visit);
+        }
       }
     }
-    if (b.requiresGrad) {
-      const gb = gradOf(b);
-      switch (op) {
-        case 'add':
-          if (kind === 'same') for (let i = 0; i < g.length; i++) gb[i]! += g[i]!;
-          else
-            walkBroadcast(outShape, sa, sb, (o, _ia, ib) => {
-              gb[ib]! += g[o]!;
-            });
-          break;
-        case 'sub':
-          if (kind === 'same') for (let i = 0; i < g.length; i++) gb[i]! -= g[i]!;
-          else
-            walkBroadcast(outShape, sa, sb, (o, _ia, ib) => {
-              gb[ib]! -= g[o]!;
-            });
-          break;
-        case 'mul':
-          if (kind === 'same') for (let i = 0; i < g.length; i++) gb[i]! += g[i]! * ad[i]!;
-          else
-            walkBroadcast(outShape, sa, sb, (o, ia, ib) => {
-              gb[ib]! += g[o]! * ad[ia]!;
-            });
-          break;
-        case 'div':
-          // d(a/b)/db = −(a/b)/b = −out/b
-          if (kind === 'same') for (let i = 0; i < g.length; i++) gb[i]! -= (g[i]! * od[i]!) / bd[i]!;
-          else
-            walkBroadcast(outShape, sa, sb, (o, _ia, ib) => {
-              gb[ib]! -= (g[o]! * od[o]!) / bd[ib]!;
-            });
-          break;
+    if (a.requiresGrad) {
+      if ((op === 'add' || op === 'sub') && same) {
+        passGrad(a, g);
+        return;
       }
+      const ga = gradOf(a);
+      if (same) {
+        if (op === 'mul') for (let i = 0; i < g.length; i++) ga[i]! += g[i]! * bd[i]!;
+        else if (op === 'div') for (let i = 0; i < g.length; i++) ga[i]! += g[i]! / bd[i]!;
+        return;
+      }
+      const visit: (o: number, ia: number, ib: number) => void =
+        op === 'add' || op === 'sub'
+          ? (o, ia) => {
+              ga[ia]! += g[o]!;
+            }
+          : op === 'mul'
+            ? (o, ia, ib) => {
+                ga[ia]! += g[o]! * bd[ib]!;
+              }
+            : (o, ia, ib) => {
+                ga[ia]! += g[o]! / bd[ib]!;
+              };
+      walkBroadcast(outShape, sa, sb, visit);
     }
   });
 }
@@ -207,11 +215,7 @@ export function addN(xs: readonly Tensor[]): Tensor {
   }
   if (!gradNeeded(xs)) return out;
   return record(out, 'addN', xs, (g) => {
-    for (const x of xs) {
-      if (!x.requiresGrad) continue;
-      const gx = gradOf(x);
-      for (let i = 0; i < g.length; i++) gx[i]! += g[i]!;
-    }
+    for (const x of xs) if (x.requiresGrad) passGrad(x, g);
   });
 }
 

@@ -162,18 +162,18 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: Activ
   const inputs = b ? [x, w, b] : [x, w];
   return record(out, `linear(${act})`, inputs, (g) => {
     let gp = g;
+    const gb = b?.requiresGrad ? gradOf(b) : null;
     if (act !== 'none') {
       gp = allocF32(g.length);
       activationBackward(act, g, y, pre, gp, g.length);
     }
-    if (x.requiresGrad) K.gemm(false, false, n, inF, outF, 1, gp, outF, w.data, inF, 1, gradOf(x), inF);
-    if (w.requiresGrad) K.gemm(true, false, outF, inF, n, 1, gp, outF, x.data, inF, 1, gradOf(w), inF);
-    if (b?.requiresGrad) {
-      const gb = gradOf(b);
+    if (gb) {
       for (let r = 0; r < n; r++) {
         const o = r * outF;
         for (let j = 0; j < outF; j++) gb[j]! += gp[o + j]!;
       }
     }
+    if (x.requiresGrad) K.gemm(false, false, n, inF, outF, 1, gp, outF, w.data, inF, 1, gradOf(x), inF);
+    if (w.requiresGrad) K.gemm(true, false, outF, inF, n, 1, gp, outF, x.data, inF, 1, gradOf(w), inF);
   });
 }

@@ -31,17 +31,33 @@ export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tens
   x.assertLive('dropout');
   const n = x.size;
   const mask = allocF32(n);
-  if (p === 1) mask.fill(0);
-  else {
-    const scale = 1 / (1 - p);
-    // One 32-bit draw per value: keep when it lands above p·2³².
-    const threshold = Math.floor(p * 4294967296);
-    for (let i = 0; i < n; i++) mask[i] = rng.nextUint32() >= threshold ? scale : 0;
-  }
   const out = emptyTensor(x.shape);
   const xd = x.data;
   const y = out.data;
-  for (let i = 0; i < n; i++) y[i] = xd[i]! * mask[i]!;
+  if (p === 1) {
+    mask.fill(0);
+    y.fill(0);
+  } else {
+    const scale = 1 / (1 - p);
+    // Two keep/drop decisions per 32-bit draw (16 bits each): p is applied at a resolution of
+    // 1/65536, and mask and output are written in the same pass.
+    const threshold = Math.round(p * 65536);
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      const r = rng.nextUint32();
+      const m0 = (r & 0xffff) >= threshold ? scale : 0;
+      const m1 = r >>> 16 >= threshold ? scale : 0;
+      mask[i] = m0;
+      mask[i + 1] = m1;
+      y[i] = xd[i]! * m0;
+      y[i + 1] = xd[i + 1]! * m1;
+    }
+    if (i < n) {
+      const m0 = (rng.nextUint32() & 0xffff) >= threshold ? scale : 0;
+      mask[i] = m0;
+      y[i] = xd[i]! * m0;
+    }
+  }
   if (!needsGrad(x)) return out;
   return record(out, 'dropout', [x], (g) => {
     const gx = gradOf(x);

@@ -6,6 +6,8 @@
 import { gradOf, needsGrad, record } from '../autograd.js';
 import { kernels } from '../backend.js';
 import { shapeError } from '../errors.js';
+import { jsKernels } from '../kernels/js.js';
+import type { Kernels } from '../kernels/types.js';
 import { allocF32, allocI32 } from '../memory.js';
 import { emptyTensor, fmtShape, type Index, indexData, type Tensor } from '../tensor.js';
 
@@ -63,6 +65,37 @@ export function scatterAdd(x: Tensor, index: Index, numSegments: number): Tensor
   return record(out, 'scatterAdd', [x], (g) => {
     K.gatherRows(g, cols, idx, gradOf(x), true);
   });
+}
+
+/**
+ * out[dst[i]] += x[src[i]] over index pairs, with `numRows` output rows: scatterAdd(gatherRows(x, src),
+ * dst) without the per-pair intermediate — sum-aggregated message passing (x = node states, src/dst
+ * = edge ends) or a bag of embeddings (x = a table, src = codes, dst = owner rows).
+ */
+export function gatherScatter(x: Tensor, srcIndex: Index, dstIndex: Index, numRows: number): Tensor {
+  x.assertLive('gatherScatter');
+  if (x.rank === 0) throw shapeError('gatherScatter', 'needs at least a 1-D tensor');
+  const src = indexData(srcIndex);
+  const dst = indexData(dstIndex);
+  if (src.length !== dst.length) {
+    throw shapeError('gatherScatter', `${src.length} source indices but ${dst.length} destination indices`);
+  }
+  if (!Number.isInteger(numRows) || numRows < 0)
+    throw shapeError('gatherScatter', `bad row count ${numRows}`);
+  const cols = rowWidth(x);
+  const out = emptyTensor(withRows(x.shape, numRows));
+  out.data.fill(0);
+  const fused = fusedGatherScatter();
+  fused(x.data, cols, src, dst, out.data);
+  if (!needsGrad(x)) return out;
+  return record(out, 'gatherScatter', [x], (g) => {
+    fused(g, cols, dst, src, gradOf(x));
+  });
+}
+
+function fusedGatherScatter(): NonNullable<Kernels['gatherScatterAddRows']> {
+  const K = kernels();
+  return K.gatherScatterAddRows ? K.gatherScatterAddRows.bind(K) : jsKernels.gatherScatterAddRows!;
 }
 
 /** Segment sum (= scatterAdd; segments need not be sorted or contiguous). */

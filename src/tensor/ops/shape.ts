@@ -1,6 +1,6 @@
 // Shape operations: reshape (a view sharing storage), concat and slice along any axis, 2-D transpose.
 
-import { gradOf, needsGrad, record } from '../autograd.js';
+import { gradOf, needsGrad, passGrad, record } from '../autograd.js';
 import { shapeError } from '../errors.js';
 import { emptyTensor, fmtShape, type Shape, sizeOf, Tensor } from '../tensor.js';
 
@@ -23,10 +23,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   const out = new Tensor(x.data, dims);
   out.base = x;
   if (!needsGrad(x)) return out;
-  return record(out, 'reshape', [x], (g) => {
-    const gx = gradOf(x);
-    for (let i = 0; i < g.length; i++) gx[i]! += g[i]!;
-  });
+  return record(out, 'reshape', [x], (g) => passGrad(x, g));
 }
 
 function normAxis(op: string, rank: number, axis: number, shape: Shape): number {
