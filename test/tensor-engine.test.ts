@@ -212,9 +212,18 @@ test('a training step allocates no new buffers after warm-up', () => {
   assert.equal(after.pooledBytes, before.pooledBytes);
 });
 
-test('determinism: the same seed gives bit-identical parameters after training', () => {
-  const a = trainTiny(9);
-  const b = trainTiny(9);
-  assert.deepEqual(a, b);
-  assert.notDeepEqual(trainTiny(10), a);
+test('determinism: the same seed gives bit-identical parameters after training, on every backend', () => {
+  const initial = T.backendName();
+  try {
+    for (const name of ['js', 'wasm', 'native'] as const) {
+      if (!T.tryBackend(name)) continue;
+      T.setBackend(name);
+      const a = trainTiny(9);
+      const b = trainTiny(9);
+      assert.deepEqual(a, b, `${name}: two runs with seed 9 differ`);
+      assert.notDeepEqual(trainTiny(10), a, `${name}: seeds 9 and 10 agree`);
+    }
+  } finally {
+    T.setBackend(initial);
+  }
 });

@@ -3,6 +3,7 @@
 // are pooled and dropped as soon as they have been pushed to the inputs; leaf gradients persist and
 // accumulate across backward calls until zeroed (gradient accumulation).
 
+import { kernels } from './backend.js';
 import { TensorError } from './errors.js';
 import { allocF32, inScope, type Releasable } from './memory.js';
 import type { GradNode, Tensor } from './tensor.js';
@@ -61,6 +62,23 @@ export function gradOf(t: Tensor): Float32Array {
   return g;
 }
 
+/**
+ * A gradient buffer for x that the caller will fully overwrite, when x has none yet (saves the
+ * zero fill and the read of an accumulation); null when x already has a gradient to add into.
+ */
+export function freshGrad(x: Tensor): Float32Array | null {
+  if (x.grad) return null;
+  let g: Float32Array;
+  if (x.isLeaf || !inScope()) g = new Float32Array(x.size);
+  else {
+    const holder: { storage: Releasable | null } = { storage: null };
+    g = allocF32(x.size, holder);
+    x.gradStorage = holder.storage;
+  }
+  x.grad = g;
+  return g;
+}
+
 // The tensor whose gradient the running backward rule received, while that gradient may still be
 // handed over (see passGrad).
 let donor: Tensor | null = null;
@@ -81,8 +99,9 @@ export function passGrad(x: Tensor, g: Float32Array): void {
     donor = null;
     return;
   }
-  const gx = gradOf(x);
-  for (let i = 0; i < g.length; i++) gx[i]! += g[i]!;
+  const fresh = freshGrad(x);
+  if (fresh) fresh.set(g);
+  else kernels().accumulate(x.grad!, g, g.length);
 }
 
 function topoOrder(root: Tensor): Tensor[] {

@@ -5,7 +5,7 @@
 import { TensorError } from './errors.js';
 import { jsKernels } from './kernels/js.js';
 import { loadNativeKernels } from './kernels/native.js';
-import type { BackendName, Kernels } from './kernels/types.js';
+import type { BackendName, FullKernels, Kernels } from './kernels/types.js';
 import { loadWasmKernels } from './kernels/wasm.js';
 
 type Loader = () => Kernels | null;
@@ -16,8 +16,20 @@ const loaders: Record<BackendName, Loader> = {
   native: () => loadNativeKernels(),
 };
 
-const loaded = new Map<BackendName, Kernels | null>();
-let current: Kernels | null = null;
+const loaded = new Map<BackendName, FullKernels | null>();
+let current: FullKernels | null = null;
+
+/** A backend's kernels with every optional kernel it lacks taken from the JS reference. */
+function withFallbacks(k: Kernels): FullKernels {
+  const full: Record<string, unknown> = { ...jsKernels };
+  const src = k as unknown as Record<string, unknown>;
+  for (const key of Object.keys(jsKernels)) {
+    const v = src[key];
+    if (typeof v === 'function') full[key] = (v as (...a: unknown[]) => unknown).bind(k);
+    else if (v !== undefined) full[key] = v;
+  }
+  return full as unknown as FullKernels;
+}
 
 /** Installs the loader of a fast backend (done by the module that implements it). */
 export function registerBackend(name: Exclude<BackendName, 'js'>, loader: Loader): void {
@@ -26,7 +38,7 @@ export function registerBackend(name: Exclude<BackendName, 'js'>, loader: Loader
 }
 
 /** The kernels of backend `name`, or null if it cannot load here. */
-export function tryBackend(name: BackendName): Kernels | null {
+export function tryBackend(name: BackendName): FullKernels | null {
   if (!loaded.has(name)) {
     let k: Kernels | null = null;
     try {
@@ -34,7 +46,7 @@ export function tryBackend(name: BackendName): Kernels | null {
     } catch {
       k = null;
     }
-    loaded.set(name, k);
+    loaded.set(name, k ? withFallbacks(k) : null);
   }
   return loaded.get(name) ?? null;
 }
@@ -50,7 +62,7 @@ function isBackendName(v: string): v is BackendName {
 }
 
 /** Selects a backend explicitly (throws if it is unavailable). */
-export function setBackend(name: BackendName): Kernels {
+export function setBackend(name: BackendName): FullKernels {
   if (!isBackendName(name)) {
     throw new TensorError('CONFIG', `unknown backend "${name}"; choose one of js, wasm, native`);
   }
@@ -60,7 +72,7 @@ export function setBackend(name: BackendName): Kernels {
   return k;
 }
 
-function select(): Kernels {
+function select(): FullKernels {
   const forced = envBackend();
   if (forced !== undefined) {
     if (!isBackendName(forced)) {
@@ -72,7 +84,7 @@ function select(): Kernels {
 }
 
 /** The active kernels. */
-export function kernels(): Kernels {
+export function kernels(): FullKernels {
   if (current === null) current = select();
   return current;
 }

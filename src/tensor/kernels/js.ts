@@ -1,7 +1,8 @@
 // Reference kernels in plain TypeScript. They define the results every fast backend must reproduce
 // (within float32 rounding for gemm, exactly for the index kernels) and are the fallback everywhere.
 
-import type { F32, I32, Kernels } from './types.js';
+import { jsStreamKernels } from './js-stream.js';
+import type { F32, FullKernels, I32 } from './types.js';
 
 function checkIndex(index: I32, limit: number, what: string): void {
   for (let i = 0; i < index.length; i++) {
@@ -195,7 +196,8 @@ export function gemmBlocked(
   }
 }
 
-export const jsKernels: Kernels = {
+export const jsKernels: FullKernels = {
+  ...jsStreamKernels,
   name: 'js',
   gemm: gemmBlocked,
 

@@ -2,6 +2,7 @@
 // Gradients of broadcast operands are summed over the broadcast dimensions.
 
 import { gradOf, needsGrad, passGrad, record } from '../autograd.js';
+import { kernels } from '../backend.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
 import { broadcastKind, broadcastShapes, broadcastStrides, walkBroadcast } from './broadcast.js';
 
@@ -93,7 +94,8 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const outShape = broadcastShapes(op, a.shape, b.shape);
   const out = emptyTensor(outShape);
   const kind = broadcastKind(a.shape, b.shape, outShape, a.size, b.size);
-  forward(op, a.data, b.data, out.data, kind, a.shape, b.shape, outShape);
+  if (op === 'add' && kind === 'same') kernels().add(a.data, b.data, out.data, out.size);
+  else forward(op, a.data, b.data, out.data, kind, a.shape, b.shape, outShape);
   if (!needsGrad(a, b)) return out;
   return record(out, op, [a, b], (g) => {
     const ad = a.data;
@@ -208,11 +210,10 @@ export function addN(xs: readonly Tensor[]): Tensor {
   }
   const out = emptyTensor(first.shape);
   const od = out.data;
-  od.set(first.data);
-  for (let k = 1; k < xs.length; k++) {
-    const d = xs[k]!.data;
-    for (let i = 0; i < od.length; i++) od[i]! += d[i]!;
-  }
+  const K = kernels();
+  if (xs.length === 1) od.set(first.data);
+  else K.add(first.data, xs[1]!.data, od, od.length);
+  for (let k = 2; k < xs.length; k++) K.accumulate(od, xs[k]!.data, od.length);
   if (!gradNeeded(xs)) return out;
   return record(out, 'addN', xs, (g) => {
     for (const x of xs) if (x.requiresGrad) passGrad(x, g);

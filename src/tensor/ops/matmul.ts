@@ -1,17 +1,13 @@
 // Matrix products: matmul (optionally transposed operands), batched matmul, and the fused linear
 // layer y = act(x·Wᵀ + b) with PyTorch's [out, in] weight layout.
 
-import { gradOf, needsGrad, record } from '../autograd.js';
+import { freshGrad, gradOf, needsGrad, record } from '../autograd.js';
 import { kernels } from '../backend.js';
 import { shapeError } from '../errors.js';
+import { type Activation, activationCode, needsPreActivation } from '../kernels/activation.js';
+import { ACT_NONE } from '../kernels/types.js';
 import { allocF32 } from '../memory.js';
 import { emptyTensor, fmtShape, type Tensor } from '../tensor.js';
-import {
-  type Activation,
-  activationBackward,
-  applyActivation,
-  needsPreActivation,
-} from './activation-kernels.js';
 
 function matrixDims(op: string, t: Tensor, name: string): [number, number] {
   if (t.rank !== 2) throw shapeError(op, `${name} must be 2-D, got ${fmtShape(t.shape)}`);
@@ -157,23 +153,23 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: Activ
     pre = allocF32(y.length);
     pre.set(y);
   }
-  applyActivation(act, y, 0, y.length);
+  const code = activationCode(act);
+  if (code !== ACT_NONE) K.activation(code, y, y.length);
   if (!grad) return out;
   const inputs = b ? [x, w, b] : [x, w];
   return record(out, `linear(${act})`, inputs, (g) => {
     let gp = g;
-    const gb = b?.requiresGrad ? gradOf(b) : null;
-    if (act !== 'none') {
+    if (code !== ACT_NONE) {
       gp = allocF32(g.length);
-      activationBackward(act, g, y, pre, gp, g.length);
+      K.activationBackward(code, g, y, pre ?? EMPTY, gp, g.length);
     }
-    if (gb) {
-      for (let r = 0; r < n; r++) {
-        const o = r * outF;
-        for (let j = 0; j < outF; j++) gb[j]! += gp[o + j]!;
-      }
+    if (b?.requiresGrad) K.sumRows(gp, n, outF, gradOf(b));
+    if (x.requiresGrad) {
+      const fresh = freshGrad(x);
+      K.gemm(false, false, n, inF, outF, 1, gp, outF, w.data, inF, fresh ? 0 : 1, x.grad!, inF);
     }
-    if (x.requiresGrad) K.gemm(false, false, n, inF, outF, 1, gp, outF, w.data, inF, 1, gradOf(x), inF);
     if (w.requiresGrad) K.gemm(true, false, outF, inF, n, 1, gp, outF, x.data, inF, 1, gradOf(w), inF);
   });
 }
+
+const EMPTY = new Float32Array(0);

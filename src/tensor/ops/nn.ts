@@ -1,6 +1,7 @@
 // Neural-network layers as ops: embedding lookup, dropout, layer norm and batch norm.
 
-import { gradOf, needsGrad, record } from '../autograd.js';
+import { freshGrad, gradOf, needsGrad, record } from '../autograd.js';
+import { kernels } from '../backend.js';
 import { shapeError } from '../errors.js';
 import { allocF32 } from '../memory.js';
 import type { Rng } from '../random.js';
@@ -32,36 +33,23 @@ export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tens
   const n = x.size;
   const mask = allocF32(n);
   const out = emptyTensor(x.shape);
-  const xd = x.data;
-  const y = out.data;
+  // Two draws seed a counter-based stream (types.ts: dropoutWord), so every backend, and any
+  // number of threads, drops the same values; p is applied at a resolution of 1/65536.
+  const seedA = rng.nextUint32();
+  const seedB = rng.nextUint32();
+  const K = kernels();
   if (p === 1) {
     mask.fill(0);
-    y.fill(0);
-  } else {
-    const scale = 1 / (1 - p);
-    // Two keep/drop decisions per 32-bit draw (16 bits each): p is applied at a resolution of
-    // 1/65536, and mask and output are written in the same pass.
-    const threshold = Math.round(p * 65536);
-    let i = 0;
-    for (; i + 1 < n; i += 2) {
-      const r = rng.nextUint32();
-      const m0 = (r & 0xffff) >= threshold ? scale : 0;
-      const m1 = r >>> 16 >= threshold ? scale : 0;
-      mask[i] = m0;
-      mask[i + 1] = m1;
-      y[i] = xd[i]! * m0;
-      y[i + 1] = xd[i + 1]! * m1;
-    }
-    if (i < n) {
-      const m0 = (rng.nextUint32() & 0xffff) >= threshold ? scale : 0;
-      mask[i] = m0;
-      y[i] = xd[i]! * m0;
-    }
-  }
+    out.data.fill(0);
+  } else K.dropout(x.data, out.data, mask, n, Math.round(p * 65536), 1 / (1 - p), seedA, seedB);
   if (!needsGrad(x)) return out;
   return record(out, 'dropout', [x], (g) => {
-    const gx = gradOf(x);
-    for (let i = 0; i < n; i++) gx[i]! += g[i]! * mask[i]!;
+    const fresh = freshGrad(x);
+    if (fresh) for (let i = 0; i < n; i++) fresh[i] = g[i]! * mask[i]!;
+    else {
+      const gx = x.grad!;
+      for (let i = 0; i < n; i++) gx[i]! += g[i]! * mask[i]!;
+    }
   });
 }
 
@@ -183,28 +171,16 @@ export function batchNorm(
   const bd = beta?.data;
   const mean = allocF32(c);
   const rstd = allocF32(c);
+  const K = kernels();
   if (training) {
-    // Two passes over contiguous rows (cache friendly), sums in float64 per channel.
-    const s = new Float64Array(c);
-    for (let r = 0; r < n; r++) {
-      const o = r * c;
-      for (let j = 0; j < c; j++) s[j]! += xd[o + j]!;
-    }
-    for (let j = 0; j < c; j++) mean[j] = s[j]! / n;
-    s.fill(0);
-    for (let r = 0; r < n; r++) {
-      const o = r * c;
-      for (let j = 0; j < c; j++) {
-        const dv = xd[o + j]! - mean[j]!;
-        s[j]! += dv * dv;
-      }
-    }
+    const variance = allocF32(c);
+    K.columnMeanVar(xd, n, c, mean, variance);
     const mom = state.momentum;
     for (let j = 0; j < c; j++) {
-      const v = s[j]! / n;
+      const v = variance[j]!;
       rstd[j] = 1 / Math.sqrt(v + state.eps);
       state.runningMean[j] = (1 - mom) * state.runningMean[j]! + mom * mean[j]!;
-      state.runningVar[j] = (1 - mom) * state.runningVar[j]! + (mom * s[j]!) / (n - 1);
+      state.runningVar[j] = (1 - mom) * state.runningVar[j]! + (mom * v * n) / (n - 1);
     }
   } else {
     for (let j = 0; j < c; j++) {
@@ -213,8 +189,7 @@ export function batchNorm(
     }
   }
   const out = emptyTensor(x.shape);
-  const y = out.data;
-  // scale/shift per channel so the main loop is one multiply-add.
+  // scale/shift per channel so the main pass is one multiply-add.
   const scale = allocF32(c);
   const shift = allocF32(c);
   for (let j = 0; j < c; j++) {
@@ -222,53 +197,25 @@ export function batchNorm(
     scale[j] = gj * rstd[j]!;
     shift[j] = (bd ? bd[j]! : 0) - mean[j]! * scale[j]!;
   }
-  for (let r = 0; r < n; r++) {
-    const o = r * c;
-    for (let j = 0; j < c; j++) y[o + j] = xd[o + j]! * scale[j]! + shift[j]!;
-  }
+  K.scaleShiftRows(xd, n, c, scale, shift, out.data);
   if (!needsGrad(x, gamma, beta)) return out;
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
   return record(out, training ? 'batchNorm(train)' : 'batchNorm(eval)', inputs, (g) => {
-    const sg = new Float64Array(c);
-    const sgx = new Float64Array(c);
-    for (let r = 0; r < n; r++) {
-      const o = r * c;
-      for (let j = 0; j < c; j++) {
-        const gv = g[o + j]!;
-        sg[j]! += gv;
-        sgx[j]! += gv * (xd[o + j]! - mean[j]!) * rstd[j]!;
-      }
-    }
+    const sumG = new Float64Array(c);
+    const sumGX = new Float64Array(c);
+    // The kernel always produces the column sums; the input gradient goes to a scratch buffer
+    // when x needs none.
+    const fresh = x.requiresGrad ? freshGrad(x) : null;
+    if (fresh) fresh.fill(0);
+    const gx = x.requiresGrad ? x.grad! : allocF32(n * c).fill(0);
+    K.batchNormBackward(g, xd, n, c, mean, rstd, scale, training, gx, sumG, sumGX);
     if (gamma?.requiresGrad) {
       const gg = gradOf(gamma);
-      for (let j = 0; j < c; j++) gg[j]! += sgx[j]!;
+      for (let j = 0; j < c; j++) gg[j]! += sumGX[j]!;
     }
     if (beta?.requiresGrad) {
       const gb = gradOf(beta);
-      for (let j = 0; j < c; j++) gb[j]! += sg[j]!;
-    }
-    if (!x.requiresGrad) return;
-    const gx = gradOf(x);
-    if (!training) {
-      for (let r = 0; r < n; r++) {
-        const o = r * c;
-        for (let j = 0; j < c; j++) gx[o + j]! += g[o + j]! * scale[j]!;
-      }
-      return;
-    }
-    // gx = γ·rstd/N · (N·g − Σg − x̂·Σ(g·x̂))
-    const a = allocF32(c);
-    const b = allocF32(c);
-    for (let j = 0; j < c; j++) {
-      a[j] = sg[j]! / n;
-      b[j] = sgx[j]! / n;
-    }
-    for (let r = 0; r < n; r++) {
-      const o = r * c;
-      for (let j = 0; j < c; j++) {
-        const xh = (xd[o + j]! - mean[j]!) * rstd[j]!;
-        gx[o + j]! += scale[j]! * (g[o + j]! - a[j]! - xh * b[j]!);
-      }
+      for (let j = 0; j < c; j++) gb[j]! += sumG[j]!;
     }
   });
 }

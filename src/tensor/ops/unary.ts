@@ -1,40 +1,31 @@
 // Unary math and activations, each with its gradient. Rules use the saved output where that is
 // cheaper (exp, sigmoid, tanh, relu, sqrt) and the input otherwise.
 
-import { gradOf, needsGrad, record } from '../autograd.js';
+import { freshGrad, gradOf, needsGrad, record } from '../autograd.js';
+import { kernels } from '../backend.js';
 import { shapeError } from '../errors.js';
+import { type Activation, activationCode } from '../kernels/activation.js';
 import { allocF32 } from '../memory.js';
 import { emptyTensor, fmtShape, type Tensor } from '../tensor.js';
-import { type Activation, activationBackward, applyActivation } from './activation-kernels.js';
 
 function activation(x: Tensor, act: Exclude<Activation, 'none'>): Tensor {
   x.assertLive(act);
   const out = emptyTensor(x.shape);
   out.data.set(x.data);
-  applyActivation(act, out.data, 0, out.size);
+  const K = kernels();
+  const code = activationCode(act);
+  K.activation(code, out.data, out.size);
   if (!needsGrad(x)) return out;
   return record(out, act, [x], (g) => {
-    const gx = gradOf(x);
-    const y = out.data;
-    const xd = x.data;
     const n = g.length;
-    switch (act) {
-      case 'relu':
-        for (let i = 0; i < n; i++) if (y[i]! > 0) gx[i]! += g[i]!;
-        return;
-      case 'tanh':
-        for (let i = 0; i < n; i++) gx[i]! += g[i]! * (1 - y[i]! * y[i]!);
-        return;
-      case 'sigmoid':
-        for (let i = 0; i < n; i++) gx[i]! += g[i]! * y[i]! * (1 - y[i]!);
-        return;
-      case 'gelu': {
-        const tmp = allocF32(n);
-        activationBackward('gelu', g, y, xd, tmp, n);
-        for (let i = 0; i < n; i++) gx[i]! += tmp[i]!;
-        return;
-      }
+    const fresh = freshGrad(x);
+    if (fresh) {
+      K.activationBackward(code, g, out.data, x.data, fresh, n);
+      return;
     }
+    const tmp = allocF32(n);
+    K.activationBackward(code, g, out.data, x.data, tmp, n);
+    K.accumulate(x.grad!, tmp, n);
   });
 }
 

@@ -9,6 +9,7 @@
 // loop rounds op by op like torch's float32 kernels (mul_, add_ with alpha, addcmul_, sqrt, div,
 // addcdiv_), which makes the results bit-identical to Debian's torch 1.13 CPU build on the fixtures.
 
+import { kernels } from '../backend.js';
 import { type BaseHyper, type GroupSpec, OptimError, Optimizer, type OptimParam } from './types.js';
 
 export interface AdamHyper extends BaseHyper {
@@ -69,16 +70,9 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
         const negStepSize = f(-lr / (1 - beta1 ** t));
         const bc2Sqrt = f(Math.sqrt(1 - beta2 ** t));
         if (!amsgrad && decay === 1 && l2 === 0 && sign === 1) {
-          // The common case without branches in the loop (several times faster in V8); same
-          // float32 operations in the same order as the general loop below.
-          for (let k = 0; k < n; k++) {
-            const gk = grad[k]!;
-            const mk = f(f(m[k]! * b1) + c1 * gk);
-            const vk = f(f(v[k]! * b2) + f(c2 * gk) * gk);
-            m[k] = mk;
-            v[k] = vk;
-            x[k] = x[k]! + f(f(negStepSize * mk) / f(f(f(Math.sqrt(vk)) / bc2Sqrt) + eps));
-          }
+          // The common case as one backend kernel (same float32 operations in the same order as
+          // the general loop below, so results are bit-identical).
+          kernels().adamStep(x, grad, m, v, n, b1, b2, c1, c2, negStepSize, bc2Sqrt, eps);
           continue;
         }
         for (let k = 0; k < n; k++) {

@@ -6,6 +6,17 @@ export type Activation = 'none' | 'relu' | 'tanh' | 'sigmoid' | 'gelu';
 
 export const ACTIVATIONS: readonly Activation[] = ['none', 'relu', 'tanh', 'sigmoid', 'gelu'];
 
+/** Kernel code of an activation (the order of ACTIVATIONS: ACT_NONE … ACT_GELU in types.ts). */
+export function activationCode(act: Activation): number {
+  return ACTIVATIONS.indexOf(act);
+}
+
+export function activationOfCode(code: number): Activation {
+  const a = ACTIVATIONS[code];
+  if (a === undefined) throw new RangeError(`unknown activation code ${code}`);
+  return a;
+}
+
 /** Whether backward needs the pre-activation values (else the output suffices). */
 export function needsPreActivation(act: Activation): boolean {
   return act === 'gelu';
