@@ -2,7 +2,7 @@
 // (within float32 rounding for gemm, exactly for the index kernels) and are the fallback everywhere.
 
 import { jsStreamKernels } from './js-stream.js';
-import type { F32, FullKernels, I32 } from './types.js';
+import type { F32, FullKernels, I32, Kernels } from './types.js';
 
 function checkIndex(index: I32, limit: number, what: string): void {
   for (let i = 0; i < index.length; i++) {
@@ -17,35 +17,44 @@ function checkLength(arr: ArrayLike<number>, need: number, what: string): void {
   if (arr.length < need) throw new RangeError(`${what}: needs ${need} elements, got ${arr.length}`);
 }
 
-export function gemmReference(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: F32,
-  lda: number,
-  b: F32,
-  ldb: number,
-  beta: number,
-  c: F32,
-  ldc: number,
-): void {
-  if (m === 0 || n === 0) return;
+/**
+ * The part of every GEMM before the product: argument sizes checked, C scaled by beta (beta = 0
+ * overwrites, so NaN in C never leaks). Returns false when nothing is left to add.
+ */
+export function gemmPrologue(...args: Parameters<Kernels['gemm']>): boolean {
+  const [transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc] = args;
+  if (m === 0 || n === 0) return false;
   checkLength(c, (m - 1) * ldc + n, 'gemm C');
   if (k > 0) {
     checkLength(a, transA ? (k - 1) * lda + m : (m - 1) * lda + k, 'gemm A');
     checkLength(b, transB ? (n - 1) * ldb + k : (k - 1) * ldb + n, 'gemm B');
   }
-  // Scale C first (beta = 0 overwrites, so NaN in C never leaks), then accumulate rank-1 updates
-  // in i-p-j order: the inner loop runs along contiguous rows of B and C when B is not transposed.
   for (let i = 0; i < m; i++) {
     const ci = i * ldc;
     if (beta === 0) c.fill(0, ci, ci + n);
     else if (beta !== 1) for (let j = 0; j < n; j++) c[ci + j]! *= beta;
   }
-  if (k === 0 || alpha === 0) return;
+  return k > 0 && alpha !== 0;
+}
+
+export const gemmReference: Kernels['gemm'] = (
+  transA,
+  transB,
+  m,
+  n,
+  k,
+  alpha,
+  a,
+  lda,
+  b,
+  ldb,
+  beta,
+  c,
+  ldc,
+) => {
+  if (!gemmPrologue(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
+  // Rank-1 updates in i-p-j order: the inner loop runs along contiguous rows of B and C when B is
+  // not transposed.
   for (let i = 0; i < m; i++) {
     const ci = i * ldc;
     for (let p = 0; p < k; p++) {
@@ -59,7 +68,7 @@ export function gemmReference(
       }
     }
   }
-}
+};
 
 let scratchA = new Float32Array(0);
 
@@ -84,33 +93,22 @@ let scratchB = new Float32Array(0);
  * are brought to "dot form" (op(A) row-major m×k, op(B)ᵀ row-major n×k; copies cost O(mk + nk), small
  * next to O(mnk)), then a 2×4 block of C is computed from 8 running dot products over contiguous rows.
  */
-export function gemmBlocked(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: F32,
-  lda: number,
-  b: F32,
-  ldb: number,
-  beta: number,
-  c: F32,
-  ldc: number,
-): void {
-  if (m === 0 || n === 0) return;
-  checkLength(c, (m - 1) * ldc + n, 'gemm C');
-  if (k > 0) {
-    checkLength(a, transA ? (k - 1) * lda + m : (m - 1) * lda + k, 'gemm A');
-    checkLength(b, transB ? (n - 1) * ldb + k : (k - 1) * ldb + n, 'gemm B');
-  }
-  for (let i = 0; i < m; i++) {
-    const ci = i * ldc;
-    if (beta === 0) c.fill(0, ci, ci + n);
-    else if (beta !== 1) for (let j = 0; j < n; j++) c[ci + j]! *= beta;
-  }
-  if (k === 0 || alpha === 0) return;
+export const gemmBlocked: Kernels['gemm'] = (
+  transA,
+  transB,
+  m,
+  n,
+  k,
+  alpha,
+  a,
+  lda,
+  b,
+  ldb,
+  beta,
+  c,
+  ldc,
+) => {
+  if (!gemmPrologue(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
   let A = a;
   let sa = lda;
   if (transA) {
@@ -194,7 +192,7 @@ export function gemmBlocked(
       c[c0 + j]! += alpha * s;
     }
   }
-}
+};
 
 export const jsKernels: FullKernels = {
   ...jsStreamKernels,
