@@ -52,6 +52,40 @@ function reduceLoss(
   });
 }
 
+/**
+ * An elementwise loss over prediction/target pairs, skipping NaN targets and mask = 0: `value`
+ * writes the loss and its derivative for one valid pair; 'mean' divides by the valid count.
+ */
+function maskedLoss(
+  op: string,
+  pred: Tensor,
+  y: Float32Array,
+  mask: Float32Array | undefined,
+  reduction: Reduction,
+  value: (x: number, y: number, i: number, out: { loss: number; grad: number }) => void,
+): Tensor {
+  const n = pred.size;
+  if (mask && mask.length !== n) throw shapeError(op, `mask has ${mask.length} values, expected ${n}`);
+  const x = pred.data;
+  const per = allocF32(n);
+  const d = allocF32(n);
+  const out = { loss: 0, grad: 0 };
+  let valid = 0;
+  for (let i = 0; i < n; i++) {
+    const yi = y[i]!;
+    if (Number.isNaN(yi) || (mask && mask[i] === 0)) {
+      per[i] = 0;
+      d[i] = 0;
+      continue;
+    }
+    valid++;
+    value(x[i]!, yi, i, out);
+    per[i] = out.loss;
+    d[i] = out.grad;
+  }
+  return reduceLoss(op, pred, reduction, per, valid, d);
+}
+
 export interface BceOptions {
   /** 1 = use, 0 = ignore, per value. By default NaN targets are ignored. */
   mask?: Float32Array;
@@ -74,35 +108,20 @@ export function bceWithLogits(
   const n = logits.size;
   const tasks = logits.rank === 0 ? 1 : logits.shape[logits.rank - 1]!;
   const { mask, posWeight } = options;
-  if (mask && mask.length !== n)
-    throw shapeError('bceWithLogits', `mask has ${mask.length} values, expected ${n}`);
   if (posWeight && posWeight.length !== tasks) {
     throw shapeError(
       'bceWithLogits',
       `posWeight has ${posWeight.length} values, expected one per task (${tasks})`,
     );
   }
-  const x = logits.data;
-  const per = allocF32(n);
-  const d = allocF32(n);
-  let valid = 0;
-  for (let i = 0; i < n; i++) {
-    const yi = y[i]!;
-    if (Number.isNaN(yi) || (mask && mask[i] === 0)) {
-      per[i] = 0;
-      d[i] = 0;
-      continue;
-    }
-    valid++;
-    const xi = x[i]!;
+  return maskedLoss('bceWithLogits', logits, y, mask, options.reduction ?? 'mean', (xi, yi, i, out) => {
     const lw = posWeight ? 1 + (posWeight[i % tasks]! - 1) * yi : 1;
     // log(1 + e^(−x)) computed stably as log1p(e^(−|x|)) + max(−x, 0)
     const sp = Math.log1p(Math.exp(-Math.abs(xi))) + Math.max(-xi, 0);
-    per[i] = (1 - yi) * xi + lw * sp;
+    out.loss = (1 - yi) * xi + lw * sp;
     const sigNeg = xi >= 0 ? Math.exp(-xi) / (1 + Math.exp(-xi)) : 1 / (1 + Math.exp(xi));
-    d[i] = 1 - yi - lw * sigNeg;
-  }
-  return reduceLoss('bceWithLogits', logits, options.reduction ?? 'mean', per, valid, d);
+    out.grad = 1 - yi - lw * sigNeg;
+  });
 }
 
 export interface RegressionOptions {
@@ -131,29 +150,16 @@ function regression(
   const y = targetData(op, pred, target);
   const n = pred.size;
   const { mask } = options;
-  if (mask && mask.length !== n) throw shapeError(op, `mask has ${mask.length} values, expected ${n}`);
-  const x = pred.data;
-  const per = allocF32(n);
-  const d = allocF32(n);
-  let valid = 0;
-  for (let i = 0; i < n; i++) {
-    const yi = y[i]!;
-    if (Number.isNaN(yi) || (mask && mask[i] === 0)) {
-      per[i] = 0;
-      d[i] = 0;
-      continue;
-    }
-    valid++;
-    const diff = x[i]! - yi;
+  return maskedLoss(op, pred, y, mask, options.reduction ?? 'mean', (xi, yi, _i, out) => {
+    const diff = xi - yi;
     if (op === 'mse') {
-      per[i] = diff * diff;
-      d[i] = 2 * diff;
+      out.loss = diff * diff;
+      out.grad = 2 * diff;
     } else {
-      per[i] = Math.abs(diff);
-      d[i] = diff > 0 ? 1 : diff < 0 ? -1 : 0;
+      out.loss = Math.abs(diff);
+      out.grad = diff > 0 ? 1 : diff < 0 ? -1 : 0;
     }
-  }
-  return reduceLoss(op, pred, options.reduction ?? 'mean', per, valid, d);
+  });
 }
 
 function rowsCols(op: string, x: Tensor): [number, number] {
