@@ -164,6 +164,55 @@ export function publishJob(ctrl: Int32Array, ctrlF: Float32Array, job: GemmJob):
 }
 
 /**
+ * Wakes sleeping workers ahead of a job (the caller then copies and packs operands, which hides the
+ * wake-up latency, large on virtual machines); they spin on GEN until the job is published.
+ */
+export function wakeWorkers(ctrl: Int32Array): void {
+  Atomics.notify(ctrl, GEN);
+}
+
+/** How long a worker spins for the next job after a wake-up call and after finishing a job. */
+const SPIN_AFTER_WAKE_MS = 20;
+const SPIN_AFTER_JOB_MS = 0.2;
+
+/**
+ * A worker's main loop: sleep on GEN, spin briefly when woken or after a job (jobs come in bursts
+ * and a futex wake-up costs tens of microseconds), run the chunks of each new job, leave on STOP.
+ */
+export function workerLoop(ex: KernelExports, ctrl: Int32Array, ctrlF: Float32Array, ws: number): void {
+  // -1 is never a generation, so the worker joins a job that may already be running when it starts.
+  let seen = -1;
+  let spinMs = 0;
+  for (;;) {
+    let gen = Atomics.load(ctrl, GEN);
+    if (gen === seen && spinMs > 0) {
+      const until = performance.now() + spinMs;
+      while (gen === seen && performance.now() < until) gen = Atomics.load(ctrl, GEN);
+    }
+    if (gen === seen) {
+      Atomics.wait(ctrl, GEN, seen);
+      spinMs = SPIN_AFTER_WAKE_MS;
+      continue;
+    }
+    seen = gen;
+    if (Atomics.load(ctrl, STOP) !== 0) return;
+    runChunks(ex, ctrl, ctrlF, ws, gen, true);
+    spinMs = SPIN_AFTER_JOB_MS;
+  }
+}
+
+/** The owner's wait for a job's last chunk: spin a little (it is usually close), then sleep. */
+export function awaitJob(ctrl: Int32Array, chunks: number): void {
+  const until = performance.now() + 1;
+  while (Atomics.load(ctrl, DONE) < chunks && performance.now() < until) {}
+  for (;;) {
+    const done = Atomics.load(ctrl, DONE);
+    if (done >= chunks) return;
+    Atomics.wait(ctrl, DONE, done);
+  }
+}
+
+/**
  * Claims and runs chunks of job `gen` until none is left (or the job is no longer current). Errors
  * are recorded in the control block, never thrown, so the DONE count always completes.
  */

@@ -105,7 +105,6 @@ export function bceWithLogits(
 ): Tensor {
   logits.assertLive('bceWithLogits');
   const y = targetData('bceWithLogits', logits, target);
-  const n = logits.size;
   const tasks = logits.rank === 0 ? 1 : logits.shape[logits.rank - 1]!;
   const { mask, posWeight } = options;
   if (posWeight && posWeight.length !== tasks) {
@@ -148,7 +147,6 @@ function regression(
 ): Tensor {
   pred.assertLive(op);
   const y = targetData(op, pred, target);
-  const n = pred.size;
   const { mask } = options;
   return maskedLoss(op, pred, y, mask, options.reduction ?? 'mean', (xi, yi, _i, out) => {
     const diff = xi - yi;

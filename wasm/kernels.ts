@@ -1,0 +1,334 @@
+// molgrove tensor kernels in AssemblyScript (WebAssembly SIMD). Built by scripts/build-wasm.mjs into
+// src/tensor/kernels/wasm-binary.ts; the JS side is src/tensor/kernels/wasm.ts, which owns every byte
+// of linear memory above __heap_base (these kernels never allocate) and passes byte pointers in.
+//
+// GEMM follows the GotoBLAS/BLIS structure: op(B) is packed once per call (alpha folded in) into
+// k-blocks of NR-wide column panels; each MC×kc block of op(A) is packed into MR-tall row panels; a
+// register-blocked MR×NR f32x4 micro-kernel multiplies one A panel by one B panel. Every element of C
+// is accumulated in the same order whatever the M/N range a call covers, so splitting the work over
+// threads by rows or column panels gives bit-identical results.
+
+/** Micro-tile rows (A panel height). */
+const MR: i32 = 5;
+/** Micro-tile columns (B panel width, two f32x4). */
+const NR: i32 = 8;
+/** Largest k-block; k is split into equal-sized blocks no larger than this. */
+const KC: i32 = 384;
+/** Rows of op(A) packed per block (a multiple of MR); MC×KC floats stay in L2. */
+const MC: i32 = 100;
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export function microRows(): i32 {
+  return MR;
+}
+
+export function microCols(): i32 {
+  return NR;
+}
+
+/** Floats of per-thread scratch: one packed A block plus one MR×NR tile for ragged edges. */
+export function workspaceFloats(): i32 {
+  return MC * KC + MR * NR;
+}
+
+/** Floats needed for the packed op(B) of a k×n product. */
+export function packedBFloats(n: i32, k: i32): i32 {
+  return k * roundUp(n, NR);
+}
+
+// @ts-ignore: decorator
+@inline
+function roundUp(x: i32, m: i32): i32 {
+  return ((x + m - 1) / m) * m;
+}
+
+// @ts-ignore: decorator
+@inline
+function kcSize(k: i32): i32 {
+  const blocks = (k + KC - 1) / KC;
+  return (k + blocks - 1) / blocks;
+}
+
+/**
+ * Packs alpha·op(B) (k×n) into dst: for each k-block [p0, p0+kc), panel jp (columns jp·NR..) holds
+ * kc rows of NR floats at dst + (p0·npad + jp·NR·kc)·4, columns past n zero-filled.
+ */
+export function packB(transB: i32, n: i32, k: i32, alpha: f32, b: usize, ldb: i32, dst: usize): void {
+  const npad = roundUp(n, NR);
+  const kcs = kcSize(k);
+  const av = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  for (let p0 = 0; p0 < k; p0 += kcs) {
+    const kc = min(kcs, k - p0);
+    for (let j0 = 0; j0 < n; j0 += NR) {
+      const nr = min(NR, n - j0);
+      const pan = dst + (<usize>(p0 * npad + j0 * kc) << 2);
+      if (!transB) {
+        for (let p = 0; p < kc; p++) {
+          const src = b + (<usize>((p0 + p) * ldb + j0) << 2);
+          const d = pan + (<usize>(p * NR) << 2);
+          if (nr == NR) {
+            v128.store(d, f32x4.mul(v128.load(src), av));
+            v128.store(d, f32x4.mul(v128.load(src, 16), av), 16);
+          } else {
+            v128.store(d, zero);
+            v128.store(d, zero, 16);
+            for (let jj = 0; jj < nr; jj++) {
+              store<f32>(d + (<usize>jj << 2), alpha * load<f32>(src + (<usize>jj << 2)));
+            }
+          }
+        }
+      } else {
+        for (let jj = 0; jj < NR; jj++) {
+          const d = pan + (<usize>jj << 2);
+          if (jj < nr) {
+            const src = b + (<usize>((j0 + jj) * ldb + p0) << 2);
+            for (let p = 0; p < kc; p++) {
+              store<f32>(d + (<usize>(p * NR) << 2), alpha * load<f32>(src + (<usize>p << 2)));
+            }
+          } else {
+            for (let p = 0; p < kc; p++) store<f32>(d + (<usize>(p * NR) << 2), 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Packs op(A)[i0..i0+mc, p0..p0+kc] into MR-row panels (kc columns of MR floats), rows past mc zero. */
+function packA(transA: i32, i0: i32, mc: i32, p0: i32, kc: i32, a: usize, lda: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    const pan = dst + (<usize>(ir * kc) << 2);
+    if (!transA) {
+      for (let ii = 0; ii < MR; ii++) {
+        const d = pan + (<usize>ii << 2);
+        if (ii < mr) {
+          const src = a + (<usize>((i0 + ir + ii) * lda + p0) << 2);
+          for (let p = 0; p < kc; p++) {
+            store<f32>(d + (<usize>(p * MR) << 2), load<f32>(src + (<usize>p << 2)));
+          }
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(d + (<usize>(p * MR) << 2), 0);
+        }
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const src = a + (<usize>((p0 + p) * lda + i0 + ir) << 2);
+        const d = pan + (<usize>(p * MR) << 2);
+        for (let ii = 0; ii < MR; ii++) {
+          store<f32>(d + (<usize>ii << 2), ii < mr ? load<f32>(src + (<usize>ii << 2)) : 0);
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function upd(c: usize, off: usize, acc: v128, mode: i32, bv: v128): void {
+  if (mode == 0) {
+    v128.store(c + off, acc);
+  } else if (mode == 1) {
+    v128.store(c + off, f32x4.add(acc, v128.load(c + off)));
+  } else {
+    v128.store(c + off, f32x4.add(acc, f32x4.mul(bv, v128.load(c + off))));
+  }
+}
+
+/**
+ * The 5×8 micro-kernel: acc = Ap(5×kc)·Bp(kc×8); C = acc (mode 0), C += acc (mode 1) or
+ * C = acc + beta·C (mode 2). ldcb is C's row stride in bytes. Without FMA each step needs a temporary
+ * besides the 10 accumulators, 2 B vectors and the broadcast A value: 14 of the 15 xmm registers V8
+ * allocates on x64, so nothing spills (6×8 spills one accumulator per step and is ~30% slower).
+ */
+function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldcb: usize, mode: i32, beta: f32): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0);
+  let c41 = f32x4.splat(0);
+  const bend = bp + (<usize>(kc * NR) << 2);
+  while (bp < bend) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 16);
+    c40 = f32x4.add(c40, f32x4.mul(a, b0));
+    c41 = f32x4.add(c41, f32x4.mul(a, b1));
+    ap += MR * 4;
+    bp += NR * 4;
+  }
+  const bv = f32x4.splat(beta);
+  upd(c, 0, c00, mode, bv);
+  upd(c, 16, c01, mode, bv);
+  c += ldcb;
+  upd(c, 0, c10, mode, bv);
+  upd(c, 16, c11, mode, bv);
+  c += ldcb;
+  upd(c, 0, c20, mode, bv);
+  upd(c, 16, c21, mode, bv);
+  c += ldcb;
+  upd(c, 0, c30, mode, bv);
+  upd(c, 16, c31, mode, bv);
+  c += ldcb;
+  upd(c, 0, c40, mode, bv);
+  upd(c, 16, c41, mode, bv);
+}
+
+/**
+ * C[m0..m1, panels jp0..jp1) = op(A)·packedB (+ beta·C), with packedB from packB (alpha folded in).
+ * beta = 0 never reads C. ws: workspaceFloats() floats of scratch owned by the calling thread.
+ */
+export function gemmRange(
+  transA: i32,
+  m0: i32,
+  m1: i32,
+  jp0: i32,
+  jp1: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  lda: i32,
+  bp: usize,
+  beta: f32,
+  c: usize,
+  ldc: i32,
+  ws: usize,
+): void {
+  const npad = roundUp(n, NR);
+  const kcs = kcSize(k);
+  const tile = ws + (<usize>(MC * KC) << 2);
+  const ldcb = <usize>ldc << 2;
+  const first = beta == 0 ? 0 : beta == 1 ? 1 : 2;
+  for (let ic = m0; ic < m1; ic += MC) {
+    const mc = min(MC, m1 - ic);
+    for (let p0 = 0; p0 < k; p0 += kcs) {
+      const kc = min(kcs, k - p0);
+      packA(transA, ic, mc, p0, kc, a, lda, ws);
+      const mode = p0 == 0 ? first : 1;
+      for (let jp = jp0; jp < jp1; jp++) {
+        const j0 = jp * NR;
+        const nr = min(NR, n - j0);
+        const bpan = bp + (<usize>(p0 * npad + j0 * kc) << 2);
+        for (let ir = 0; ir < mc; ir += MR) {
+          const mr = min(MR, mc - ir);
+          const apan = ws + (<usize>(ir * kc) << 2);
+          const cp = c + (<usize>((ic + ir) * ldc + j0) << 2);
+          if (mr == MR && nr == NR) {
+            kernel(kc, apan, bpan, cp, ldcb, mode, beta);
+          } else {
+            kernel(kc, apan, bpan, tile, NR * 4, 0, 0);
+            for (let ii = 0; ii < mr; ii++) {
+              for (let jj = 0; jj < nr; jj++) {
+                const t = load<f32>(tile + (<usize>(ii * NR + jj) << 2));
+                const q = cp + (<usize>ii) * ldcb + (<usize>jj << 2);
+                if (mode == 0) store<f32>(q, t);
+                else if (mode == 1) store<f32>(q, t + load<f32>(q));
+                else store<f32>(q, t + beta * load<f32>(q));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** out[i, :] (+)= src[index[i], :] for i < count. Indices are validated by the caller. */
+export function gatherRows(src: usize, cols: i32, index: usize, count: i32, out: usize, accumulate: i32): void {
+  const rowb = <usize>cols << 2;
+  for (let i = 0; i < count; i++) {
+    const s = src + <usize>load<i32>(index + (<usize>i << 2)) * rowb;
+    const o = out + <usize>i * rowb;
+    if (accumulate) addRow(o, s, cols);
+    else memory.copy(o, s, rowb);
+  }
+}
+
+/** out[index[i], :] += src[i, :] for i < count. Indices are validated by the caller. */
+export function scatterAddRows(src: usize, cols: i32, index: usize, count: i32, out: usize): void {
+  const rowb = <usize>cols << 2;
+  for (let i = 0; i < count; i++) {
+    addRow(out + <usize>load<i32>(index + (<usize>i << 2)) * rowb, src + <usize>i * rowb, cols);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function addRow(o: usize, s: usize, cols: i32): void {
+  let c = 0;
+  for (; c + 4 <= cols; c += 4) {
+    const off = <usize>c << 2;
+    v128.store(o + off, f32x4.add(v128.load(o + off), v128.load(s + off)));
+  }
+  for (; c < cols; c++) {
+    const off = <usize>c << 2;
+    store<f32>(o + off, load<f32>(o + off) + load<f32>(s + off));
+  }
+}
+
+/**
+ * Segment max over rows: out[s, c] = max of src[i, c] over rows i with index[i] = s, argmax[s, c] =
+ * the first such row reaching it; empty segments give 0 and -1. A value replaces the current one
+ * when the segment has none yet or when it is strictly greater (NaN never replaces).
+ */
+export function segmentMaxRows(
+  src: usize,
+  cols: i32,
+  index: usize,
+  count: i32,
+  numSegments: i32,
+  out: usize,
+  argmax: usize,
+): void {
+  const total = <usize>numSegments * <usize>cols;
+  memory.fill(out, 0, total << 2);
+  memory.fill(argmax, 0xff, total << 2);
+  const rowb = <usize>cols << 2;
+  const none = i32x4.splat(-1);
+  for (let i = 0; i < count; i++) {
+    const seg = <usize>load<i32>(index + (<usize>i << 2));
+    const s = src + <usize>i * rowb;
+    const o = out + seg * rowb;
+    const g = argmax + seg * rowb;
+    const iv = i32x4.splat(i);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const off = <usize>c << 2;
+      const v = v128.load(s + off);
+      const cur = v128.load(o + off);
+      const am = v128.load(g + off);
+      const take = v128.or(i32x4.eq(am, none), f32x4.gt(v, cur));
+      v128.store(o + off, v128.bitselect(v, cur, take));
+      v128.store(g + off, v128.bitselect(iv, am, take));
+    }
+    for (; c < cols; c++) {
+      const off = <usize>c << 2;
+      const v = load<f32>(s + off);
+      if (load<i32>(g + off) < 0 || v > load<f32>(o + off)) {
+        store<f32>(o + off, v);
+        store<i32>(g + off, i);
+      }
+    }
+  }
+}
