@@ -15,7 +15,14 @@ function embeddingParam(name, rows, dim, rng) {
   return T.xavierUniform(name, [rows, dim], rng);
 }
 
-export function createGin({ numLayers = 5, dim = 300, numTasks = 12, dropout = 0.2, seed = 0 } = {}) {
+export function createGin({
+  numLayers = 5,
+  dim = 300,
+  numTasks = 12,
+  dropout = 0.2,
+  seed = 0,
+  fused = true,
+} = {}) {
   const rng = new T.Rng(seed);
   const params = [];
   const p = (t) => {
@@ -70,11 +77,18 @@ export function createGin({ numLayers = 5, dim = 300, numTasks = 12, dropout = 0
       const L = layers[l];
       // Σ over incoming edges of (h[src] + E1[bond type] + E2[bond dir]), as three fused
       // gather-scatter passes instead of materializing one 300-wide message per edge.
-      const agg = T.addN([
-        T.gatherScatter(h, src, dst, b.numAtoms),
-        T.gatherScatter(L.bondEmb, bt, dst, b.numAtoms),
-        T.gatherScatter(L.dirEmb, bd, dst, b.numAtoms),
-      ]);
+      // (fused = false spells it out edge by edge, exactly as PyG/Hu's code materializes it.)
+      const agg = fused
+        ? T.addN([
+            T.gatherScatter(h, src, dst, b.numAtoms),
+            T.gatherScatter(L.bondEmb, bt, dst, b.numAtoms),
+            T.gatherScatter(L.dirEmb, bd, dst, b.numAtoms),
+          ])
+        : T.scatterAdd(
+            T.add(T.gatherRows(h, src), T.add(T.embedding(L.bondEmb, bt), T.embedding(L.dirEmb, bd))),
+            dst,
+            b.numAtoms,
+          );
       let z = T.linear(agg, L.w1, L.b1, 'relu');
       z = T.linear(z, L.w2, L.b2);
       z = T.batchNorm(z, L.gamma, L.beta, L.bn, training);

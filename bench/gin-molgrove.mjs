@@ -14,7 +14,7 @@ function arg(name, def) {
 const batches = readBatchesFile(arg('batches'));
 const steps = Number(arg('steps', '20'));
 const warmup = Number(arg('warmup', '3'));
-const model = createGin({ seed: 0 });
+const model = createGin({ seed: 0, fused: !process.argv.includes('--unfused') });
 for (const b of batches) b.loops = model.withSelfLoops(b);
 const opt = new Adam(model.params, { lr: 1e-3 });
 
@@ -56,6 +56,7 @@ for (let i = 0; i < Math.min(steps, 10); i++) {
 console.log(
   JSON.stringify({
     backend: T.backendName(),
+    fused: !process.argv.includes('--unfused'),
     ms_per_step_median: median(times),
     ms_per_step_mean: times.reduce((a, b) => a + b, 0) / times.length,
     fwd_ms_median: median(fwd),

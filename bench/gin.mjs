@@ -2,7 +2,7 @@
 // PyTorch on the same molecules, same threads, in one invocation. Each measurement runs in its own
 // process so its peak RSS is its own. Prints a table of ratios (molgrove ÷ PyTorch; < 1 = faster);
 // with --json, {"bs32": {"molgrove_ms","torch_ms","ratio"}, "bs256": {...}, "peak_rss_mb": {...}, ...}.
-// Usage: npm run build && node bench/gin.mjs [--steps 20] [--threads 2] [--backends native,wasm,js] [--json]
+// Usage: npm run build && node bench/gin.mjs [--steps 20] [--threads 2] [--backends native,wasm,js] [--unfused] [--json]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,9 @@ function arg(name, def) {
   return i >= 0 ? process.argv[i + 1] : def;
 }
 const json = process.argv.includes('--json');
+// --unfused: messages materialized edge by edge (gather, add, scatter) as PyG/Hu's code does, instead
+// of the fused gather-scatter; the model and its numbers are the same, only the op sequence differs.
+const unfused = process.argv.includes('--unfused');
 const steps = Number(arg('steps', '20'));
 const warmup = Number(arg('warmup', '3'));
 const threads = Number(arg('threads', '2'));
@@ -32,7 +35,16 @@ function runMolgrove(backend, file, nSteps) {
   try {
     const out = execFileSync(
       process.execPath,
-      [CHILD, '--batches', file, '--steps', String(nSteps), '--warmup', String(Math.min(warmup, nSteps))],
+      [
+        CHILD,
+        '--batches',
+        file,
+        '--steps',
+        String(nSteps),
+        '--warmup',
+        String(Math.min(warmup, nSteps)),
+        ...(unfused ? ['--unfused'] : []),
+      ],
       {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,6 +94,9 @@ try {
       if (!torch[bs] || r.ms_per_step_median < torch[bs].ms_per_step_median) torch[bs] = r;
     }
   }
+  log(
+    `model: ${unfused ? 'unfused messages (gather, add, scatter per edge)' : 'fused gather-scatter aggregation'}`,
+  );
   log(
     `\nGIN training step (5×300, edge embeddings, BN, dropout 0.2, mean pool, 12-task BCE, Adam), ${threads} threads`,
   );
