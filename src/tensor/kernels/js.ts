@@ -1,21 +1,9 @@
 // Reference kernels in plain TypeScript. They define the results every fast backend must reproduce
 // (within float32 rounding for gemm, exactly for the index kernels) and are the fallback everywhere.
 
+import { checkIndex, checkLength, scaleC } from './checks.js';
 import { jsStreamKernels } from './js-stream.js';
-import type { F32, FullKernels, I32, Kernels } from './types.js';
-
-function checkIndex(index: I32, limit: number, what: string): void {
-  for (let i = 0; i < index.length; i++) {
-    const v = index[i]!;
-    if (v < 0 || v >= limit) {
-      throw new RangeError(`${what}: index[${i}] = ${v} is outside [0, ${limit})`);
-    }
-  }
-}
-
-function checkLength(arr: ArrayLike<number>, need: number, what: string): void {
-  if (arr.length < need) throw new RangeError(`${what}: needs ${need} elements, got ${arr.length}`);
-}
+import type { F32, FullKernels, Kernels } from './types.js';
 
 /**
  * The part of every GEMM before the product: argument sizes checked, C scaled by beta (beta = 0
@@ -29,11 +17,7 @@ export function gemmPrologue(...args: Parameters<Kernels['gemm']>): boolean {
     checkLength(a, transA ? (k - 1) * lda + m : (m - 1) * lda + k, 'gemm A');
     checkLength(b, transB ? (n - 1) * ldb + k : (k - 1) * ldb + n, 'gemm B');
   }
-  for (let i = 0; i < m; i++) {
-    const ci = i * ldc;
-    if (beta === 0) c.fill(0, ci, ci + n);
-    else if (beta !== 1) for (let j = 0; j < n; j++) c[ci + j]! *= beta;
-  }
+  scaleC(m, n, beta, c, ldc);
   return k > 0 && alpha !== 0;
 }
 

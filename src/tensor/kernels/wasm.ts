@@ -23,6 +23,7 @@
 // compilation of modules over 4 KB is refused on the main thread.
 
 import type { Worker } from 'node:worker_threads';
+import { checkIndex, checkLength, scaleC } from './checks.js';
 import { jsKernels } from './js.js';
 import type { F32, I32, Kernels } from './types.js';
 import { WASM_KERNELS_BASE64, WASM_KERNELS_THREADS_BASE64 } from './wasm-binary.js';
@@ -118,29 +119,6 @@ function nodeWorkerThreads(): WorkerThreads | null {
     return (proc.getBuiltinModule('node:worker_threads') as WorkerThreads | undefined) ?? null;
   } catch {
     return null;
-  }
-}
-
-function checkLength(arr: ArrayLike<number>, need: number, what: string): void {
-  if (arr.length < need) throw new RangeError(`${what}: needs ${need} elements, got ${arr.length}`);
-}
-
-function checkIndex(index: I32, limit: number, what: string): void {
-  for (let i = 0; i < index.length; i++) {
-    const v = index[i]!;
-    if (v < 0 || v >= limit) {
-      throw new RangeError(`${what}: index[${i}] = ${v} is outside [0, ${limit})`);
-    }
-  }
-}
-
-/** C = beta·C on m×n (beta = 0 overwrites, NaN included), as the reference does for k = 0. */
-function scaleC(m: number, n: number, beta: number, c: F32, ldc: number): void {
-  if (beta === 1) return;
-  for (let i = 0; i < m; i++) {
-    const ci = i * ldc;
-    if (beta === 0) c.fill(0, ci, ci + n);
-    else for (let j = 0; j < n; j++) c[ci + j]! *= beta;
   }
 }
 
