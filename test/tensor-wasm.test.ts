@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { gemmReference, jsKernels } from '../src/tensor/kernels/js.js';
+import { ACT_RELU, ACT_TANH } from '../src/tensor/kernels/types.js';
 import { loadWasmKernels, loadWasmKernelsAsync, type WasmKernels } from '../src/tensor/kernels/wasm.js';
 import { WASM_KERNELS_BASE64 } from '../src/tensor/kernels/wasm-binary.js';
 
@@ -313,6 +314,145 @@ describe('wasm kernels', { skip }, () => {
     assert.throws(() => w.segmentMaxRows(src, 3, bad, 4, out, arg), /index\[2\] = 4/);
     assert.throws(() => w.gatherRows(src, 3, Int32Array.from([-1]), out, false), /index\[0\] = -1/);
     assert.throws(() => w.segmentMaxRows(src, 3, Int32Array.from([0, 9]), 4, out, arg), /index\[1\] = 9/);
+  });
+
+  test('gatherScatterAddRows: bit-identical to the reference (repeated targets, odd widths, views, sparse)', () => {
+    const w = one();
+    const cases: [number, number, number, number][] = [
+      // [srcRows, outRows, cols, count]
+      [5, 4, 3, 0],
+      [1, 1, 1, 1],
+      [7, 3, 5, 1],
+      [13, 9, 7, 40],
+      [600, 600, 300, 2000],
+      [40, 30, 33, 500],
+      [200, 1000, 8, 3],
+    ];
+    for (const [srcRows, outRows, cols, count] of cases) {
+      const src = randView(srcRows * cols + randInt(0, 2), randInt(0, 3));
+      const out0 = randView(outRows * cols + randInt(0, 2), randInt(1, 3));
+      const si = Int32Array.from({ length: count }, () => randInt(0, srcRows - 1));
+      const di = Int32Array.from({ length: count + 2 }, () => randInt(0, outRows - 1)).subarray(1, count + 1);
+      const ref = out0.slice();
+      const got = new Float32Array(out0.length + 4).subarray(4);
+      got.set(out0);
+      jsKernels.gatherScatterAddRows(src, cols, si, di, ref);
+      w.gatherScatterAddRows!(src, cols, si, di, got);
+      assert.ok(
+        bitsEqual(ref, got),
+        `gatherScatterAddRows srcRows=${srcRows} outRows=${outRows} cols=${cols}`,
+      );
+    }
+  });
+
+  test('gatherScatterAddRows: bad indices throw the reference errors', () => {
+    const w = one();
+    const src = new Float32Array(10);
+    const out = new Float32Array(9);
+    const message = (f: () => void): string => {
+      try {
+        f();
+      } catch (err) {
+        assert.ok(err instanceof RangeError);
+        return err.message;
+      }
+      return 'no error';
+    };
+    const bad: [Int32Array, Int32Array][] = [
+      [Int32Array.from([0, 3, 1]), Int32Array.from([0, 1, 2])],
+      [Int32Array.from([0, 1, -1]), Int32Array.from([0, 1, 2])],
+      [Int32Array.from([0, 1, 2]), Int32Array.from([0, 3, 2])],
+      [Int32Array.from([0, 1]), Int32Array.from([0, 1, 2])],
+    ];
+    for (const [si, di] of bad) {
+      const ref = message(() => jsKernels.gatherScatterAddRows(src, 3, si, di, out));
+      assert.notEqual(ref, 'no error');
+      assert.equal(
+        message(() => w.gatherScatterAddRows!(src, 3, si, di, out)),
+        ref,
+      );
+    }
+  });
+
+  test('adamStep: bit-identical to the reference loop (x, m, v updated in place, views, odd sizes)', () => {
+    const w = one();
+    const hyper: number[][] = [
+      [0.9, 0.999, 0.1, 0.001, -1e-3, Math.sqrt(1 - 0.999 ** 3), 1e-8],
+      [0.8, 0.95, 0.2, 0.05, -0.037, 0.3141592653589793, 1e-6],
+    ];
+    for (const n of [0, 1, 2, 3, 63, 64, 65, 257, 1001, 20000]) {
+      for (const [b1, b2, c1, c2, ns, bc, eps] of hyper) {
+        const x = randView(n + 1, randInt(0, 3));
+        const g = randView(n, randInt(0, 3));
+        const m = randView(n, randInt(0, 3));
+        const v = randView(n, randInt(0, 3)).map(Math.abs);
+        if (n > 3) {
+          g[0] = 0;
+          v[1] = 0;
+          g[2] = 1e30;
+          m[3] = -0;
+        }
+        const [xr, mr, vr] = [x.slice(), m.slice(), v.slice()];
+        jsKernels.adamStep(xr, g, mr, vr, n, b1!, b2!, c1!, c2!, ns!, bc!, eps!);
+        w.adamStep!(x, g, m, v, n, b1!, b2!, c1!, c2!, ns!, bc!, eps!);
+        assert.ok(bitsEqual(xr, x) && bitsEqual(mr, m) && bitsEqual(vr, v), `adamStep n=${n} b1=${b1}`);
+      }
+    }
+  });
+
+  test('relu activation and its backward: bit-identical to the reference (NaN, -0, views, aliasing)', () => {
+    const w = one();
+    for (const n of [0, 1, 7, 255, 256, 257, 1003, 180_000]) {
+      const x = randView(n, randInt(0, 3));
+      if (n > 4) {
+        x[0] = Number.NaN;
+        x[1] = -0;
+        x[2] = 0;
+        x[3] = Number.POSITIVE_INFINITY;
+      }
+      const xr = x.slice();
+      jsKernels.activation(ACT_RELU, xr, n);
+      w.activation!(ACT_RELU, x, n);
+      assert.ok(bitsEqual(xr, x), `relu n=${n}`);
+      const g = randView(n, randInt(0, 3));
+      if (n > 4) g[4] = Number.NaN;
+      const gPreR = new Float32Array(n);
+      const gPreW = randView(n, 2);
+      jsKernels.activationBackward(ACT_RELU, g, x, new Float32Array(0), gPreR, n);
+      w.activationBackward!(ACT_RELU, g, x, new Float32Array(0), gPreW, n);
+      assert.ok(bitsEqual(gPreR, gPreW), `relu backward n=${n}`);
+      const gAlias = g.slice();
+      w.activationBackward!(ACT_RELU, gAlias, x, new Float32Array(0), gAlias, n);
+      assert.ok(bitsEqual(gPreR, gAlias), `relu backward in place n=${n}`);
+    }
+    // Other activations delegate to the reference.
+    const t = randView(1000);
+    const tr = t.slice();
+    jsKernels.activation(ACT_TANH, tr, 1000);
+    w.activation!(ACT_TANH, t, 1000);
+    assert.ok(bitsEqual(tr, t));
+  });
+
+  test('add and accumulate: bit-identical to the reference (views, aliasing, odd sizes)', () => {
+    const w = one();
+    for (const n of [0, 1, 5, 255, 256, 1001, 90_001]) {
+      const a = randView(n, randInt(0, 3));
+      const b = randView(n, randInt(0, 3));
+      const outR = new Float32Array(n);
+      const outW = randView(n, 1);
+      jsKernels.add(a, b, outR, n);
+      w.add!(a, b, outW, n);
+      assert.ok(bitsEqual(outR, outW), `add n=${n}`);
+      const aAlias = a.slice();
+      w.add!(aAlias, b, aAlias, n);
+      assert.ok(bitsEqual(outR, aAlias), `add in place n=${n}`);
+      const dR = a.slice();
+      const dW = randView(n, 2);
+      dW.set(a);
+      jsKernels.accumulate(dR, b, n);
+      w.accumulate!(dW, b, n);
+      assert.ok(bitsEqual(dR, dW), `accumulate n=${n}`);
+    }
   });
 
   test('loadWasmKernelsAsync gives working kernels', async () => {

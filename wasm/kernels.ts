@@ -332,3 +332,130 @@ export function segmentMaxRows(
     }
   }
 }
+
+/**
+ * out[dst[i], :] += src[srcIdx[i], :] for i < count, in increasing i (gather and scatter-add fused).
+ * Indices are validated by the caller.
+ */
+export function gatherScatterAddRows(
+  src: usize,
+  cols: i32,
+  srcIdx: usize,
+  dstIdx: usize,
+  count: i32,
+  out: usize,
+): void {
+  const rowb = <usize>cols << 2;
+  for (let i = 0; i < count; i++) {
+    const off = <usize>i << 2;
+    const s = src + <usize>load<i32>(srcIdx + off) * rowb;
+    const o = out + <usize>load<i32>(dstIdx + off) * rowb;
+    addRow(o, s, cols);
+  }
+}
+
+/**
+ * Adam's update, bit-identical to the JS reference loop: products and sums in f64 with a rounding to
+ * f32 exactly where the reference calls Math.fround (f32x4 demote/promote round to nearest as fround).
+ * m = f(f(m·b1) + c1·g); v = f(f(v·b2) + f(c2·g)·g);
+ * x = f(x + f(f(negStep·m) / f(f(f(sqrt v) / bc2Sqrt) + eps))).
+ */
+export function adamStep(
+  x: usize,
+  g: usize,
+  m: usize,
+  v: usize,
+  n: i32,
+  b1: f64,
+  b2: f64,
+  c1: f64,
+  c2: f64,
+  negStepSize: f64,
+  bc2Sqrt: f64,
+  eps: f64,
+): void {
+  const vb1 = f64x2.splat(b1);
+  const vb2 = f64x2.splat(b2);
+  const vc1 = f64x2.splat(c1);
+  const vc2 = f64x2.splat(c2);
+  const vns = f64x2.splat(negStepSize);
+  const vbc = f64x2.splat(bc2Sqrt);
+  const veps = f64x2.splat(eps);
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const off = <usize>k << 2;
+    const gk = f64x2.promote_low_f32x4(v128.load64_zero(g + off));
+    const m0 = f64x2.promote_low_f32x4(v128.load64_zero(m + off));
+    const v0 = f64x2.promote_low_f32x4(v128.load64_zero(v + off));
+    const x0 = f64x2.promote_low_f32x4(v128.load64_zero(x + off));
+    const mkf = f32x4.demote_f64x2_zero(f64x2.add(rnd(f64x2.mul(m0, vb1)), f64x2.mul(vc1, gk)));
+    const vkf = f32x4.demote_f64x2_zero(f64x2.add(rnd(f64x2.mul(v0, vb2)), f64x2.mul(rnd(f64x2.mul(vc2, gk)), gk)));
+    const mk = f64x2.promote_low_f32x4(mkf);
+    const vk = f64x2.promote_low_f32x4(vkf);
+    const den = rnd(f64x2.add(rnd(f64x2.div(rnd(f64x2.sqrt(vk)), vbc)), veps));
+    const step = rnd(f64x2.div(rnd(f64x2.mul(vns, mk)), den));
+    v128.store64_lane(m + off, mkf, 0);
+    v128.store64_lane(v + off, vkf, 0);
+    v128.store64_lane(x + off, f32x4.demote_f64x2_zero(f64x2.add(x0, step)), 0);
+  }
+  for (; k < n; k++) {
+    const off = <usize>k << 2;
+    const gk = <f64>load<f32>(g + off);
+    const mk = <f32>(<f64>(<f32>(<f64>load<f32>(m + off) * b1)) + c1 * gk);
+    const vk = <f32>(<f64>(<f32>(<f64>load<f32>(v + off) * b2)) + <f64>(<f32>(c2 * gk)) * gk);
+    store<f32>(m + off, mk);
+    store<f32>(v + off, vk);
+    const den = <f64>(<f32>(<f64>(<f32>(<f64>(<f32>Math.sqrt(<f64>vk)) / bc2Sqrt)) + eps));
+    const step = <f64>(<f32>(<f64>(<f32>(negStepSize * <f64>mk)) / den));
+    store<f32>(x + off, <f32>(<f64>load<f32>(x + off) + step));
+  }
+}
+
+/** Rounds both f64 lanes to f32 and back (Math.fround on each). */
+// @ts-ignore: decorator
+@inline
+function rnd(a: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(a));
+}
+
+/** In place x[i] = x[i] > 0 ? x[i] : 0 for i < n (NaN and -0 give +0, as the reference). */
+export function reluForward(x: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const p = x + (<usize>i << 2);
+    const a = v128.load(p);
+    v128.store(p, v128.and(a, f32x4.gt(a, zero)));
+  }
+  for (; i < n; i++) {
+    const p = x + (<usize>i << 2);
+    if (!(load<f32>(p) > 0)) store<f32>(p, 0);
+  }
+}
+
+/** gPre[i] = y[i] > 0 ? g[i] : 0 for i < n (gPre may alias g). */
+export function reluBackward(g: usize, y: usize, gPre: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(gPre + off, v128.and(v128.load(g + off), f32x4.gt(v128.load(y + off), zero)));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(gPre + off, load<f32>(y + off) > 0 ? load<f32>(g + off) : 0);
+  }
+}
+
+/** out[i] = a[i] + b[i] for i < n (out may alias a or b). */
+export function addArrays(a: usize, b: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(out + off, f32x4.add(v128.load(a + off), v128.load(b + off)));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(out + off, load<f32>(a + off) + load<f32>(b + off));
+  }
+}

@@ -66,6 +66,31 @@ export interface KernelExports {
     out: number,
     argmax: number,
   ): void;
+  gatherScatterAddRows(
+    src: number,
+    cols: number,
+    srcIdx: number,
+    dstIdx: number,
+    count: number,
+    out: number,
+  ): void;
+  adamStep(
+    x: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    b2: number,
+    c1: number,
+    c2: number,
+    negStepSize: number,
+    bc2Sqrt: number,
+    eps: number,
+  ): void;
+  reluForward(x: number, n: number): void;
+  reluBackward(g: number, y: number, gPre: number, n: number): void;
+  addArrays(a: number, b: number, out: number, n: number): void;
 }
 
 /** What each worker receives as workerData. */

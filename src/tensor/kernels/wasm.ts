@@ -16,6 +16,10 @@
 //   GATHER_SPARSE times as many rows as are gathered, scatter when the target has more than
 //   SCATTER_SPARSE times as many rows as are added (break-even measured at ~20× and ~14×).
 //   Any kernel also delegates if linear memory cannot grow to fit its operands.
+// - gatherScatterAddRows: 5-13× faster than the JS reference (600×300 rows, 2000 edges: 0.16 vs 2.2 ms);
+//   delegates when source plus target hold more than GSA_SPARSE times the rows it adds.
+// - adamStep (bit-identical, f64x2), relu forward/backward (other activations delegate), add and
+//   accumulate: 1.6× (Adam, 1.9M parameters over ~50 arrays) to 15× (relu) faster, copies included.
 //
 // Threads: Node only (worker_threads via process.getBuiltinModule, Node ≥ 20.16), and only where
 // SharedArrayBuffer exists. Browsers run single-threaded: main-thread Atomics.wait is forbidden there,
@@ -25,7 +29,8 @@
 import type { Worker } from 'node:worker_threads';
 import { checkIndex, checkLength, scaleC } from './checks.js';
 import { jsKernels } from './js.js';
-import type { F32, I32, Kernels } from './types.js';
+import { jsStreamKernels } from './js-stream.js';
+import { ACT_RELU, type F32, type I32, type Kernels } from './types.js';
 import { WASM_KERNELS_BASE64, WASM_KERNELS_THREADS_BASE64 } from './wasm-binary.js';
 import {
   awaitJob,
@@ -82,6 +87,11 @@ const MAX_THREADS = 64;
 const SMALL_GEMM = 128;
 const GATHER_SPARSE = 16;
 const SCATTER_SPARSE = 8;
+const GSA_SPARSE = 8;
+/** Adam on fewer parameters than this runs in the JS reference. */
+const ADAM_MIN = 64;
+/** Elementwise kernels on fewer elements than this run in the JS reference. */
+const STREAM_MIN = 256;
 /**
  * GEMMs below this many flops (2·m·n·k) stay on the calling thread: on a 2-core VM, threads break
  * even around 2 MFLOP (a worker's wake-up and the hand-off cost tens of microseconds).
@@ -572,4 +582,145 @@ class WasmBackend implements WasmKernels {
     out.set(this.f32.subarray(outOff >>> 2, (outOff >>> 2) + spanOut));
     argmax.set(this.i32.subarray(argOff >>> 2, (argOff >>> 2) + spanOut));
   }
+
+  gatherScatterAddRows(src: F32, cols: number, srcIndex: I32, dstIndex: I32, out: F32): void {
+    const count = srcIndex.length;
+    if (count !== dstIndex.length) {
+      throw new RangeError(
+        `gatherScatterAddRows: ${count} source but ${dstIndex.length} destination indices`,
+      );
+    }
+    const srcRows = cols === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(src.length / cols);
+    const outRows = cols === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(out.length / cols);
+    checkIndex(srcIndex, srcRows, 'gatherScatterAddRows source');
+    checkIndex(dstIndex, outRows, 'gatherScatterAddRows destination');
+    if (count === 0 || cols === 0) return;
+    const spanSrc = srcRows * cols;
+    const spanOut = outRows * cols;
+    if (spanSrc + spanOut > GSA_SPARSE * count * cols) {
+      jsKernels.gatherScatterAddRows(src, cols, srcIndex, dstIndex, out);
+      return;
+    }
+    const srcOff = this.dyn;
+    const sIdxOff = align64(srcOff + spanSrc * 4);
+    const dIdxOff = align64(sIdxOff + count * 4);
+    const outOff = align64(dIdxOff + count * 4);
+    if (!this.ensure(outOff + spanOut * 4)) {
+      jsKernels.gatherScatterAddRows(src, cols, srcIndex, dstIndex, out);
+      return;
+    }
+    const f32 = this.f32;
+    f32.set(src.length === spanSrc ? src : src.subarray(0, spanSrc), srcOff >>> 2);
+    this.i32.set(srcIndex, sIdxOff >>> 2);
+    this.i32.set(dstIndex, dIdxOff >>> 2);
+    f32.set(out.length === spanOut ? out : out.subarray(0, spanOut), outOff >>> 2);
+    this.ex.gatherScatterAddRows(srcOff, cols, sIdxOff, dIdxOff, count, outOff);
+    out.set(f32.subarray(outOff >>> 2, (outOff >>> 2) + spanOut));
+  }
+
+  adamStep(
+    x: F32,
+    g: F32,
+    m: F32,
+    v: F32,
+    n: number,
+    b1: number,
+    b2: number,
+    c1: number,
+    c2: number,
+    negStepSize: number,
+    bc2Sqrt: number,
+    eps: number,
+  ): void {
+    if (n <= 0) return;
+    const xOff = this.dyn;
+    const gOff = align64(xOff + n * 4);
+    const mOff = align64(gOff + n * 4);
+    const vOff = align64(mOff + n * 4);
+    if (
+      n < ADAM_MIN ||
+      x.length < n ||
+      g.length < n ||
+      m.length < n ||
+      v.length < n ||
+      !this.ensure(vOff + n * 4)
+    ) {
+      jsStreamKernels.adamStep(x, g, m, v, n, b1, b2, c1, c2, negStepSize, bc2Sqrt, eps);
+      return;
+    }
+    const f32 = this.f32;
+    f32.set(head(x, n), xOff >>> 2);
+    f32.set(head(g, n), gOff >>> 2);
+    f32.set(head(m, n), mOff >>> 2);
+    f32.set(head(v, n), vOff >>> 2);
+    this.ex.adamStep(xOff, gOff, mOff, vOff, n, b1, b2, c1, c2, negStepSize, bc2Sqrt, eps);
+    x.set(f32.subarray(xOff >>> 2, (xOff >>> 2) + n));
+    m.set(f32.subarray(mOff >>> 2, (mOff >>> 2) + n));
+    v.set(f32.subarray(vOff >>> 2, (vOff >>> 2) + n));
+  }
+
+  activation(act: number, x: F32, n: number): void {
+    if (act !== ACT_RELU || n < STREAM_MIN || x.length < n || !this.ensure(this.dyn + n * 4)) {
+      jsStreamKernels.activation(act, x, n);
+      return;
+    }
+    const xOff = this.dyn;
+    this.f32.set(head(x, n), xOff >>> 2);
+    this.ex.reluForward(xOff, n);
+    x.set(this.f32.subarray(xOff >>> 2, (xOff >>> 2) + n));
+  }
+
+  activationBackward(act: number, g: F32, y: F32, pre: F32, gPre: F32, n: number): void {
+    const gOff = this.dyn;
+    const yOff = align64(gOff + n * 4);
+    if (
+      act !== ACT_RELU ||
+      n < STREAM_MIN ||
+      g.length < n ||
+      y.length < n ||
+      gPre.length < n ||
+      !this.ensure(yOff + n * 4)
+    ) {
+      jsStreamKernels.activationBackward(act, g, y, pre, gPre, n);
+      return;
+    }
+    const f32 = this.f32;
+    f32.set(head(g, n), gOff >>> 2);
+    f32.set(head(y, n), yOff >>> 2);
+    this.ex.reluBackward(gOff, yOff, gOff, n);
+    gPre.set(f32.subarray(gOff >>> 2, (gOff >>> 2) + n));
+  }
+
+  add(a: F32, b: F32, out: F32, n: number): void {
+    const aOff = this.dyn;
+    const bOff = align64(aOff + n * 4);
+    if (n < STREAM_MIN || a.length < n || b.length < n || out.length < n || !this.ensure(bOff + n * 4)) {
+      jsStreamKernels.add(a, b, out, n);
+      return;
+    }
+    const f32 = this.f32;
+    f32.set(head(a, n), aOff >>> 2);
+    f32.set(head(b, n), bOff >>> 2);
+    this.ex.addArrays(aOff, bOff, aOff, n);
+    out.set(f32.subarray(aOff >>> 2, (aOff >>> 2) + n));
+  }
+
+  accumulate(dst: F32, src: F32, n: number): void {
+    const dOff = this.dyn;
+    const sOff = align64(dOff + n * 4);
+    if (n < STREAM_MIN || dst.length < n || src.length < n || !this.ensure(sOff + n * 4)) {
+      jsStreamKernels.accumulate(dst, src, n);
+      return;
+    }
+    const f32 = this.f32;
+    f32.set(head(dst, n), dOff >>> 2);
+    f32.set(head(src, n), sOff >>> 2);
+    this.ex.addArrays(dOff, sOff, dOff, n);
+    dst.set(f32.subarray(dOff >>> 2, (dOff >>> 2) + n));
+  }
+}
+
+/** The first n elements of a (a itself when it has exactly n). */
+function head(a: F32, n: number): F32 {
+  return a.length === n ? a : a.subarray(0, n);
 }
