@@ -522,6 +522,22 @@ napi_value Add(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// mul(a, b, out, n)
+napi_value Mul(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv, "mul")) return nullptr;
+  float *a, *b, *out;
+  int64_t a_len, b_len, out_len, n;
+  if (!get_f32(env, argv[0], "mul a", &a, &a_len) || !get_f32(env, argv[1], "mul b", &b, &b_len) ||
+      !get_f32(env, argv[2], "mul out", &out, &out_len) || !get_size(env, argv[3], "mul n", &n) ||
+      !check_len(env, "mul a", a_len, n, 1, 0) || !check_len(env, "mul b", b_len, n, 1, 0) ||
+      !check_len(env, "mul out", out_len, n, 1, 0)) {
+    return nullptr;
+  }
+  mg::mul(a, b, out, n);
+  return nullptr;
+}
+
 // accumulate(dst, src, n)
 napi_value Accumulate(napi_env env, napi_callback_info info) {
   napi_value argv[3];
@@ -643,6 +659,7 @@ NAPI_MODULE_INIT() {
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"add", nullptr, Add, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"accumulate", nullptr, Accumulate, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"mul", nullptr, Mul, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"getNumThreads", nullptr, GetNumThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

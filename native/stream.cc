@@ -651,6 +651,20 @@ bool is_float(double v) { return static_cast<double>(static_cast<float>(v)) == v
 
 // ----- add -----
 
+void mul_generic(const float* a, const float* b, float* out, int64_t i0, int64_t i1) {
+  for (int64_t i = i0; i < i1; i++) out[i] = a[i] * b[i];
+}
+
+#if MG_HAVE_AVX2_PATH
+MG_AVX2X void mul_avx2(const float* a, const float* b, float* out, int64_t i0, int64_t i1) {
+  int64_t i = i0;
+  for (; i + 8 <= i1; i += 8) {
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+  }
+  mul_generic(a, b, out, i, i1);
+}
+#endif
+
 void add_generic(const float* a, const float* b, float* out, int64_t i0, int64_t i1) {
   for (int64_t i = i0; i < i1; i++) out[i] = a[i] + b[i];
 }
@@ -913,6 +927,21 @@ void add(const float* a, const float* b, float* out, int64_t n) {
   }
 #endif
   for_chunks(n, kMemPerThread, 16, [&](int64_t i0, int64_t i1) { add_generic(a, b, out, i0, i1); });
+}
+
+void mul(const float* a, const float* b, float* out, int64_t n) {
+  if (n <= 0) return;
+  if (!same_or_disjoint(out, a, n) || !same_or_disjoint(out, b, n)) {
+    mul_generic(a, b, out, 0, n);
+    return;
+  }
+#if MG_HAVE_AVX2_PATH
+  if (use_avx2()) {
+    for_chunks(n, kMemPerThread, 16, [&](int64_t i0, int64_t i1) { mul_avx2(a, b, out, i0, i1); });
+    return;
+  }
+#endif
+  for_chunks(n, kMemPerThread, 16, [&](int64_t i0, int64_t i1) { mul_generic(a, b, out, i0, i1); });
 }
 
 void accumulate(float* dst, const float* src, int64_t n) {

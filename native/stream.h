@@ -59,4 +59,7 @@ void add(const float* a, const float* b, float* out, int64_t n);
 // dst[i] += src[i].
 void accumulate(float* dst, const float* src, int64_t n);
 
+// out[i] = a[i] * b[i] (out may alias a or b).
+void mul(const float* a, const float* b, float* out, int64_t n);
+
 }  // namespace mg

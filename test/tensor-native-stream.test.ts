@@ -162,6 +162,7 @@ describe('native streaming kernels', { skip }, () => {
       'adamStep',
       'add',
       'accumulate',
+      'mul',
     ];
     for (const name of names) assert.equal(typeof nk[name], 'function', name);
   });
@@ -545,6 +546,26 @@ describe('native streaming kernels', { skip }, () => {
         js.accumulate(wantTwice, wantTwice, n);
         nk.accumulate(twice, twice, n);
         assertSame(twice, wantTwice, `accumulate onto itself n = ${n} (${label})`);
+      });
+    }
+  });
+
+  test('mul matches the JS kernel exactly (also in place)', () => {
+    for (const n of [0, 1, 7, 8, 33, 1000, 100003]) {
+      const r = rng(900 + n);
+      const gen = wide(r);
+      const a = arr(n, (i) => (i < SPECIALS.length && n > 20 ? SPECIALS[i]! : gen()), 1);
+      const b = arr(n, () => gen(), 2);
+      const want = arr(n, () => 0);
+      js.mul(a, b, want, n);
+      everyPath((label) => {
+        const out = arr(n, () => Number.NaN, 3);
+        nk.mul(a, b, out, n);
+        assertSame(out, want, `mul n = ${n} (${label})`);
+        assertGuards(out, 'mul out');
+        const a2 = copy(a);
+        nk.mul(a2, b, a2, n);
+        assertSame(a2, want, `mul in place n = ${n} (${label})`);
       });
     }
   });

@@ -17,6 +17,7 @@ type StreamKernels = Required<
     | 'adamStep'
     | 'add'
     | 'accumulate'
+    | 'mul'
   >
 >;
 
@@ -124,5 +125,9 @@ export const jsStreamKernels: StreamKernels = {
 
   accumulate(dst, src, n) {
     for (let i = 0; i < n; i++) dst[i]! += src[i]!;
+  },
+
+  mul(a, b, out, n) {
+    for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
   },
 };

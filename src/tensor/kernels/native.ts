@@ -32,6 +32,7 @@ interface NativeAddon {
   adamStep?: Kernels['adamStep'];
   add?: Kernels['add'];
   accumulate?: Kernels['accumulate'];
+  mul?: Kernels['mul'];
   setNumThreads(n: number): void;
   getNumThreads(): number;
   info(): NativeInfo;
@@ -112,6 +113,7 @@ const OPTIONAL_KERNELS = [
   'adamStep',
   'add',
   'accumulate',
+  'mul',
 ] as const satisfies readonly (keyof Kernels & keyof NativeAddon)[];
 
 /** The native kernels, or null when the addon is not available here. Never throws. */

@@ -116,6 +116,8 @@ export interface Kernels {
   add?(a: F32, b: F32, out: F32, n: number): void;
   /** dst[i] += src[i] for i < n. */
   accumulate?(dst: F32, src: F32, n: number): void;
+  /** out[i] = a[i]·b[i] for i < n (out may alias a or b). */
+  mul?(a: F32, b: F32, out: F32, n: number): void;
 }
 
 export const ACT_NONE = 0;

@@ -95,6 +95,7 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const out = emptyTensor(outShape);
   const kind = broadcastKind(a.shape, b.shape, outShape, a.size, b.size);
   if (op === 'add' && kind === 'same') kernels().add(a.data, b.data, out.data, out.size);
+  else if (op === 'mul' && kind === 'same') kernels().mul(a.data, b.data, out.data, out.size);
   else forward(op, a.data, b.data, out.data, kind, a.shape, b.shape, outShape);
   if (!needsGrad(a, b)) return out;
   return record(out, op, [a, b], (g) => {

@@ -139,13 +139,11 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: Activ
   const out = emptyTensor([n, outF]);
   const K = kernels();
   const y = out.data;
+  K.gemm(false, true, n, outF, inF, 1, x.data, inF, w.data, inF, 0, y, outF);
   if (b) {
-    // Start C from the broadcast bias and let the GEMM accumulate onto it.
-    const bd = b.data;
-    for (let r = 0; r < n; r++) y.set(bd, r * outF);
-    K.gemm(false, true, n, outF, inF, 1, x.data, inF, w.data, inF, 1, y, outF);
-  } else {
-    K.gemm(false, true, n, outF, inF, 1, x.data, inF, w.data, inF, 0, y, outF);
+    // One pass adds the bias row to every row (y·1 + b is exactly y + b in float32).
+    const ones = allocF32(outF).fill(1);
+    K.scaleShiftRows(y, n, outF, ones, b.data, y);
   }
   const grad = needsGrad(x, w, b);
   let pre: Float32Array | null = null;

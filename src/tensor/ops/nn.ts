@@ -45,10 +45,11 @@ export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tens
   if (!needsGrad(x)) return out;
   return record(out, 'dropout', [x], (g) => {
     const fresh = freshGrad(x);
-    if (fresh) for (let i = 0; i < n; i++) fresh[i] = g[i]! * mask[i]!;
+    if (fresh) K.mul(g, mask, fresh, n);
     else {
-      const gx = x.grad!;
-      for (let i = 0; i < n; i++) gx[i]! += g[i]! * mask[i]!;
+      const tmp = allocF32(n);
+      K.mul(g, mask, tmp, n);
+      K.accumulate(x.grad!, tmp, n);
     }
   });
 }
