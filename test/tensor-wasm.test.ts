@@ -455,6 +455,118 @@ describe('wasm kernels', { skip }, () => {
     }
   });
 
+  /** Shapes for the per-column kernels: empty, single rows/columns, odd widths, realistic sizes. */
+  const colShapes: [number, number][] = [
+    [0, 300],
+    [1, 300],
+    [1, 7],
+    [300, 1],
+    [3, 85],
+    [257, 3],
+    [64, 33],
+    [600, 300],
+    [2000, 301],
+  ];
+  /** n values spread over many binades, so double vs float rounding differences would show. */
+  function wideView(n: number, offset = 0): Float32Array {
+    const v = randView(n, offset);
+    for (let i = 0; i < n; i++) v[i] = v[i]! * 2 ** randInt(-12, 12);
+    return v;
+  }
+  function bitsEqual64(x: Float64Array, y: Float64Array): boolean {
+    return x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+  }
+
+  test('sumRows, columnMeanVar, scaleShiftRows: bit-identical to the reference (views, odd shapes)', () => {
+    const w = one();
+    for (const [rows, cols] of colShapes) {
+      const n = rows * cols;
+      const x = wideView(n, randInt(0, 3));
+      const outR = wideView(cols, 1);
+      const outW = randView(cols, 2);
+      outW.set(outR);
+      jsKernels.sumRows(x, rows, cols, outR);
+      w.sumRows!(x, rows, cols, outW);
+      assert.ok(bitsEqual(outR, outW), `sumRows ${rows}×${cols}`);
+
+      const [meanR, varR] = [new Float32Array(cols), new Float32Array(cols)];
+      const [meanW, varW] = [randView(cols, 1), randView(cols, 3)];
+      jsKernels.columnMeanVar(x, rows, cols, meanR, varR);
+      w.columnMeanVar!(x, rows, cols, meanW, varW);
+      assert.ok(bitsEqual(meanR, meanW) && bitsEqual(varR, varW), `columnMeanVar ${rows}×${cols}`);
+
+      const scale = wideView(cols, randInt(0, 3));
+      const shift = wideView(cols, randInt(0, 3));
+      const yR = new Float32Array(n);
+      const yW = randView(n, 1);
+      jsKernels.scaleShiftRows(x, rows, cols, scale, shift, yR);
+      w.scaleShiftRows!(x, rows, cols, scale, shift, yW);
+      assert.ok(bitsEqual(yR, yW), `scaleShiftRows ${rows}×${cols}`);
+      const xAlias = x.slice();
+      w.scaleShiftRows!(xAlias, rows, cols, scale, shift, xAlias);
+      assert.ok(bitsEqual(yR, xAlias), `scaleShiftRows in place ${rows}×${cols}`);
+    }
+  });
+
+  test('batchNormBackward: bit-identical to the reference, training and eval (views, odd shapes)', () => {
+    const w = one();
+    for (const [rows, cols] of colShapes) {
+      for (const training of [true, false]) {
+        const n = rows * cols;
+        const g = wideView(n, randInt(0, 3));
+        const x = wideView(n, randInt(0, 3));
+        const mean = randView(cols, randInt(0, 3));
+        const rstd = randView(cols, randInt(0, 3)).map((v) => 0.1 + 4 * Math.abs(v));
+        const scale = wideView(cols, randInt(0, 3));
+        const gxR = wideView(n, 1);
+        const gxW = randView(n, 2);
+        gxW.set(gxR);
+        const [sgR, sxR] = [new Float64Array(cols + 1), new Float64Array(cols + 1)];
+        const sgW = new Float64Array(cols + 3).fill(7).subarray(1, cols + 2);
+        const sxW = new Float64Array(cols + 1).fill(-3);
+        sgW[cols] = 0;
+        sxW[cols] = 0;
+        jsKernels.batchNormBackward(g, x, rows, cols, mean, rstd, scale, training, gxR, sgR, sxR);
+        w.batchNormBackward!(g, x, rows, cols, mean, rstd, scale, training, gxW, sgW, sxW);
+        const tag = `batchNormBackward ${rows}×${cols} training=${training}`;
+        assert.ok(bitsEqual(gxR, gxW), `${tag}: gx`);
+        assert.ok(bitsEqual64(sgR, sgW) && bitsEqual64(sxR, sxW), `${tag}: sums`);
+      }
+    }
+  });
+
+  test('dropout: bit-identical to the reference (odd n, thresholds 0 and 65535, views, aliasing)', () => {
+    const w = one();
+    const cases: [number, number, number, number, number][] = [
+      [0, 16384, 1 / 0.75, 1, 2],
+      [1, 16384, 1 / 0.75, 1, 2],
+      [255, 32768, 2, 7, 9],
+      [256, 0, 1, 0, 0],
+      [257, 65535, 65536, 0xffffffff, 0x80000000],
+      [1001, 6554, 1 / 0.9, 123456789, 987654321],
+      [180_001, 19661, 1 / 0.7, 42, 0xdeadbeef],
+      [3000, 65536, 3, 5, 6],
+    ];
+    for (const [n, thr, scale, sa, sb] of cases) {
+      const x = wideView(n, randInt(0, 3));
+      if (n > 4) {
+        x[0] = -0;
+        x[1] = -1.5;
+        x[2] = 3e38;
+      }
+      const [yR, mR] = [new Float32Array(n), new Float32Array(n)];
+      const [yW, mW] = [randView(n, 1), randView(n, 2)];
+      jsKernels.dropout(x, yR, mR, n, thr, scale, sa, sb);
+      w.dropout!(x, yW, mW, n, thr, scale, sa, sb);
+      assert.ok(bitsEqual(yR, yW) && bitsEqual(mR, mW), `dropout n=${n} threshold=${thr}`);
+      const xAlias = x.slice();
+      w.dropout!(xAlias, xAlias, mW, n, thr, scale, sa, sb);
+      assert.ok(bitsEqual(yR, xAlias), `dropout in place n=${n}`);
+      if (thr === 0) assert.ok(mR.every((v) => v === Math.fround(scale)));
+      if (thr > 65535) assert.ok(mR.every((v) => v === 0));
+    }
+  });
+
   test('loadWasmKernelsAsync gives working kernels', async () => {
     const w = await loadWasmKernelsAsync({ threads: 1 });
     assert.ok(w);

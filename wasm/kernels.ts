@@ -459,3 +459,301 @@ export function addArrays(a: usize, b: usize, out: usize, n: i32): void {
     store<f32>(out + off, load<f32>(a + off) + load<f32>(b + off));
   }
 }
+
+// Streaming kernels with per-column statistics, bit-identical to the JS reference (js-stream.ts):
+// wherever the reference computes in double (an f32 read from a Float32Array widens to f64; a
+// Float64Array holds f64) these compute in f64x2 lanes, and they round to f32 only where the reference
+// stores into a Float32Array (f32x4.demote rounds to nearest, as Math.fround). Sums over rows run in
+// increasing row order for every column. f32 + f32 rounded once to f32 equals the double sum rounded
+// to f32 (53 ≥ 2·24 + 2), so sumRows stays in f32x4.
+
+/** Two f32 at p widened to f64x2. */
+// @ts-ignore: decorator
+@inline
+function ld2(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+/** Rounds an f64x2 to f32 and stores both at p. */
+// @ts-ignore: decorator
+@inline
+function st2(p: usize, a: v128): void {
+  v128.store64_lane(p, f32x4.demote_f64x2_zero(a), 0);
+}
+
+/** out[j] += Σ_r x[r·cols + j], rows in increasing order. */
+export function sumRows(x: usize, rows: i32, cols: i32, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const row = x + (<usize>(r * cols) << 2);
+    let j = 0;
+    for (; j + 8 <= cols; j += 8) {
+      const off = <usize>j << 2;
+      v128.store(out + off, f32x4.add(v128.load(out + off), v128.load(row + off)));
+      v128.store(out + off, f32x4.add(v128.load(out + off, 16), v128.load(row + off, 16)), 16);
+    }
+    for (; j + 4 <= cols; j += 4) {
+      const off = <usize>j << 2;
+      v128.store(out + off, f32x4.add(v128.load(out + off), v128.load(row + off)));
+    }
+    for (; j < cols; j++) {
+      const off = <usize>j << 2;
+      store<f32>(out + off, load<f32>(out + off) + load<f32>(row + off));
+    }
+  }
+}
+
+/** s[j] = 0 for j < cols (f64). */
+function zero64(s: usize, cols: i32): void {
+  memory.fill(s, 0, <usize>cols << 3);
+}
+
+/**
+ * Per column: mean = f32(Σ x / rows), then variance = f32(Σ (x − mean)² / rows) with the f32 mean,
+ * sums in f64 (s: cols f64 of scratch); rows = 0 gives zeros.
+ */
+export function columnMeanVar(x: usize, rows: i32, cols: i32, mean: usize, variance: usize, s: usize): void {
+  zero64(s, cols);
+  for (let r = 0; r < rows; r++) {
+    const row = x + (<usize>(r * cols) << 2);
+    let j = 0;
+    for (; j + 2 <= cols; j += 2) {
+      const sp = s + (<usize>j << 3);
+      v128.store(sp, f64x2.add(v128.load(sp), ld2(row + (<usize>j << 2))));
+    }
+    if (j < cols) {
+      const sp = s + (<usize>j << 3);
+      store<f64>(sp, load<f64>(sp) + <f64>load<f32>(row + (<usize>j << 2)));
+    }
+  }
+  const fr = <f64>rows;
+  for (let j = 0; j < cols; j++) {
+    store<f32>(mean + (<usize>j << 2), rows > 0 ? <f32>(load<f64>(s + (<usize>j << 3)) / fr) : 0);
+  }
+  zero64(s, cols);
+  for (let r = 0; r < rows; r++) {
+    const row = x + (<usize>(r * cols) << 2);
+    let j = 0;
+    for (; j + 2 <= cols; j += 2) {
+      const sp = s + (<usize>j << 3);
+      const d = f64x2.sub(ld2(row + (<usize>j << 2)), ld2(mean + (<usize>j << 2)));
+      v128.store(sp, f64x2.add(v128.load(sp), f64x2.mul(d, d)));
+    }
+    if (j < cols) {
+      const sp = s + (<usize>j << 3);
+      const d = <f64>load<f32>(row + (<usize>j << 2)) - <f64>load<f32>(mean + (<usize>j << 2));
+      store<f64>(sp, load<f64>(sp) + d * d);
+    }
+  }
+  for (let j = 0; j < cols; j++) {
+    store<f32>(variance + (<usize>j << 2), rows > 0 ? <f32>(load<f64>(s + (<usize>j << 3)) / fr) : 0);
+  }
+}
+
+/** y[r, j] = f32(x[r, j]·scale[j] + shift[j]) computed in f64 (y may alias x). */
+export function scaleShiftRows(x: usize, rows: i32, cols: i32, scale: usize, shift: usize, y: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>(r * cols) << 2;
+    const xr = x + o;
+    const yr = y + o;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const off = <usize>j << 2;
+      const a = f64x2.add(f64x2.mul(ld2(xr + off), ld2(scale + off)), ld2(shift + off));
+      const b = f64x2.add(f64x2.mul(ld2(xr + off + 8), ld2(scale + off + 8)), ld2(shift + off + 8));
+      v128.store(
+        yr + off,
+        i64x2.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 2),
+      );
+    }
+    for (; j < cols; j++) {
+      const off = <usize>j << 2;
+      store<f32>(
+        yr + off,
+        <f32>(<f64>load<f32>(xr + off) * <f64>load<f32>(scale + off) + <f64>load<f32>(shift + off)),
+      );
+    }
+  }
+}
+
+/**
+ * Batch-norm backward as the JS reference: sumG[j] = Σ g, sumGX[j] = Σ (g·(x − mean))·rstd in f64,
+ * then gx = f32(gx + g·scale) (eval) or gx = f32(gx + scale·((g − sumG/rows) − (x̂·sumGX)/rows)) with
+ * x̂ = (x − mean)·rstd (training), all in f64. tmp: cols f64 of scratch.
+ */
+export function batchNormBackward(
+  g: usize,
+  x: usize,
+  rows: i32,
+  cols: i32,
+  mean: usize,
+  rstd: usize,
+  scale: usize,
+  training: i32,
+  gx: usize,
+  sumG: usize,
+  sumGX: usize,
+  tmp: usize,
+): void {
+  zero64(sumG, cols);
+  zero64(sumGX, cols);
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>(r * cols) << 2;
+    const gr = g + o;
+    const xr = x + o;
+    let j = 0;
+    for (; j + 2 <= cols; j += 2) {
+      const off = <usize>j << 2;
+      const off8 = <usize>j << 3;
+      const gv = ld2(gr + off);
+      const d = f64x2.sub(ld2(xr + off), ld2(mean + off));
+      v128.store(sumG + off8, f64x2.add(v128.load(sumG + off8), gv));
+      v128.store(sumGX + off8, f64x2.add(v128.load(sumGX + off8), f64x2.mul(f64x2.mul(gv, d), ld2(rstd + off))));
+    }
+    if (j < cols) {
+      const off = <usize>j << 2;
+      const off8 = <usize>j << 3;
+      const gv = <f64>load<f32>(gr + off);
+      store<f64>(sumG + off8, load<f64>(sumG + off8) + gv);
+      const d = <f64>load<f32>(xr + off) - <f64>load<f32>(mean + off);
+      store<f64>(sumGX + off8, load<f64>(sumGX + off8) + gv * d * <f64>load<f32>(rstd + off));
+    }
+  }
+  if (!training) {
+    for (let r = 0; r < rows; r++) {
+      const o = <usize>(r * cols) << 2;
+      const gr = g + o;
+      const gxr = gx + o;
+      let j = 0;
+      for (; j + 2 <= cols; j += 2) {
+        const off = <usize>j << 2;
+        st2(gxr + off, f64x2.add(ld2(gxr + off), f64x2.mul(ld2(gr + off), ld2(scale + off))));
+      }
+      if (j < cols) {
+        const off = <usize>j << 2;
+        store<f32>(
+          gxr + off,
+          <f32>(<f64>load<f32>(gxr + off) + <f64>load<f32>(gr + off) * <f64>load<f32>(scale + off)),
+        );
+      }
+    }
+    return;
+  }
+  const fr = <f64>rows;
+  for (let j = 0; j < cols; j++) {
+    const off8 = <usize>j << 3;
+    store<f64>(tmp + off8, load<f64>(sumG + off8) / fr);
+  }
+  const vr = f64x2.splat(fr);
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>(r * cols) << 2;
+    const gr = g + o;
+    const xr = x + o;
+    const gxr = gx + o;
+    let j = 0;
+    for (; j + 2 <= cols; j += 2) {
+      const off = <usize>j << 2;
+      const off8 = <usize>j << 3;
+      const xh = f64x2.mul(f64x2.sub(ld2(xr + off), ld2(mean + off)), ld2(rstd + off));
+      const t = f64x2.sub(
+        f64x2.sub(ld2(gr + off), v128.load(tmp + off8)),
+        f64x2.div(f64x2.mul(xh, v128.load(sumGX + off8)), vr),
+      );
+      st2(gxr + off, f64x2.add(ld2(gxr + off), f64x2.mul(ld2(scale + off), t)));
+    }
+    if (j < cols) {
+      const off = <usize>j << 2;
+      const off8 = <usize>j << 3;
+      const xh = (<f64>load<f32>(xr + off) - <f64>load<f32>(mean + off)) * <f64>load<f32>(rstd + off);
+      const t = <f64>load<f32>(gr + off) - load<f64>(tmp + off8) - (xh * load<f64>(sumGX + off8)) / fr;
+      store<f32>(gxr + off, <f32>(<f64>load<f32>(gxr + off) + <f64>load<f32>(scale + off) * t));
+    }
+  }
+}
+
+/** murmur3's fmix32 on four lanes. */
+// @ts-ignore: decorator
+@inline
+function fmix4(h: v128): v128 {
+  h = v128.xor(h, i32x4.shr_u(h, 16));
+  h = i32x4.mul(h, i32x4.splat(0x85ebca6b));
+  h = v128.xor(h, i32x4.shr_u(h, 13));
+  h = i32x4.mul(h, i32x4.splat(0xc2b2ae35));
+  return v128.xor(h, i32x4.shr_u(h, 16));
+}
+
+// @ts-ignore: decorator
+@inline
+function fmix(h: u32): u32 {
+  h ^= h >>> 16;
+  h *= 0x85ebca6b;
+  h ^= h >>> 13;
+  h *= 0xc2b2ae35;
+  return h ^ (h >>> 16);
+}
+
+/** dropoutWord of types.ts: fmix32(fmix32(k·0x9E3779B9 + seedA) ^ seedB). */
+// @ts-ignore: decorator
+@inline
+function dropWord(seedA: u32, seedB: u32, k: u32): u32 {
+  return fmix(fmix(k * 0x9e3779b9 + seedA) ^ seedB);
+}
+
+/** y = f32(x · m) with m = keep ? scale : 0 in f64, for two elements whose keep masks are i64 lanes. */
+// @ts-ignore: decorator
+@inline
+function dropPair(xp: usize, keep: v128, vs: v128): v128 {
+  return f32x4.demote_f64x2_zero(f64x2.mul(ld2(xp), v128.and(keep, vs)));
+}
+
+/**
+ * Inverted dropout as the JS reference: word k = dropWord(seedA, seedB, k) keeps element 2k when its
+ * low 16 bits ≥ threshold16 and 2k+1 when its high 16 bits are; mask = f32(keep ? scale : 0) and
+ * y = f32(x·(keep ? scale : 0)) with the f64 scale.
+ */
+export function dropout(
+  x: usize,
+  y: usize,
+  mask: usize,
+  n: i32,
+  threshold16: i32,
+  scale: f64,
+  seedA: u32,
+  seedB: u32,
+): void {
+  const thr = i32x4.splat(threshold16);
+  const lo16 = i32x4.splat(0xffff);
+  const golden = i32x4.splat(0x9e3779b9);
+  const va = i32x4.splat(seedA);
+  const vb = i32x4.splat(seedB);
+  const fs = f32x4.splat(<f32>scale);
+  const vs = f64x2.splat(scale);
+  let kv = i32x4(0, 1, 2, 3);
+  const four = i32x4.splat(4);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const h = fmix4(v128.xor(fmix4(i32x4.add(i32x4.mul(kv, golden), va)), vb));
+    kv = i32x4.add(kv, four);
+    const kl = i32x4.ge_s(v128.and(h, lo16), thr);
+    const kh = i32x4.ge_s(i32x4.shr_u(h, 16), thr);
+    const e0 = i32x4.shuffle(kl, kh, 0, 4, 1, 5);
+    const e1 = i32x4.shuffle(kl, kh, 2, 6, 3, 7);
+    const off = <usize>i << 2;
+    v128.store(mask + off, v128.and(e0, fs));
+    v128.store(mask + off, v128.and(e1, fs), 16);
+    const xp = x + off;
+    const y0 = dropPair(xp, i64x2.extend_low_i32x4_s(e0), vs);
+    const y1 = dropPair(xp + 8, i64x2.extend_high_i32x4_s(e0), vs);
+    const y2 = dropPair(xp + 16, i64x2.extend_low_i32x4_s(e1), vs);
+    const y3 = dropPair(xp + 24, i64x2.extend_high_i32x4_s(e1), vs);
+    v128.store(y + off, i64x2.shuffle(y0, y1, 0, 2));
+    v128.store(y + off, i64x2.shuffle(y2, y3, 0, 2), 16);
+  }
+  for (; i < n; i++) {
+    const w = dropWord(seedA, seedB, <u32>(i >> 1));
+    const bits = (i & 1) != 0 ? w >>> 16 : w & 0xffff;
+    const m: f64 = <i32>bits >= threshold16 ? scale : 0;
+    const off = <usize>i << 2;
+    store<f32>(mask + off, <f32>m);
+    store<f32>(y + off, <f32>(<f64>load<f32>(x + off) * m));
+  }
+}

@@ -91,6 +91,33 @@ export interface KernelExports {
   reluForward(x: number, n: number): void;
   reluBackward(g: number, y: number, gPre: number, n: number): void;
   addArrays(a: number, b: number, out: number, n: number): void;
+  sumRows(x: number, rows: number, cols: number, out: number): void;
+  columnMeanVar(x: number, rows: number, cols: number, mean: number, variance: number, s: number): void;
+  scaleShiftRows(x: number, rows: number, cols: number, scale: number, shift: number, y: number): void;
+  batchNormBackward(
+    g: number,
+    x: number,
+    rows: number,
+    cols: number,
+    mean: number,
+    rstd: number,
+    scale: number,
+    training: number,
+    gx: number,
+    sumG: number,
+    sumGX: number,
+    tmp: number,
+  ): void;
+  dropout(
+    x: number,
+    y: number,
+    mask: number,
+    n: number,
+    threshold16: number,
+    scale: number,
+    seedA: number,
+    seedB: number,
+  ): void;
 }
 
 /** What each worker receives as workerData. */

@@ -20,6 +20,9 @@
 //   delegates when source plus target hold more than GSA_SPARSE times the rows it adds.
 // - adamStep (bit-identical, f64x2), relu forward/backward (other activations delegate), add and
 //   accumulate: 1.6× (Adam, 1.9M parameters over ~50 arrays) to 15× (relu) faster, copies included.
+// - sumRows, columnMeanVar, scaleShiftRows, batchNormBackward, dropout (all bit-identical: f64x2
+//   wherever the reference computes in double): 3-14× faster than the reference at 600-5000 rows × 300
+//   columns, copies included (5000×300: batch-norm backward 6.9 vs 30 ms, dropout 4.3 vs 13 ms).
 //
 // Threads: Node only (worker_threads via process.getBuiltinModule, Node ≥ 20.16), and only where
 // SharedArrayBuffer exists. Browsers run single-threaded: main-thread Atomics.wait is forbidden there,
@@ -275,6 +278,7 @@ class WasmBackend implements WasmKernels {
   private readonly memory: WasmMemory;
   private f32: Float32Array;
   private i32: Int32Array;
+  private f64: Float64Array;
   private readonly mr: number;
   private readonly nr: number;
   /** Per-thread packing workspaces: thread t's starts at wsBase + t·wsBytes. */
@@ -323,6 +327,7 @@ class WasmBackend implements WasmKernels {
     this.dyn = this.wsBase + threads * this.wsBytes;
     this.f32 = new Float32Array(0);
     this.i32 = new Int32Array(0);
+    this.f64 = new Float64Array(0);
     this.ensure(this.dyn);
   }
 
@@ -351,6 +356,7 @@ class WasmBackend implements WasmKernels {
     if (this.f32.byteLength !== buf.byteLength) {
       this.f32 = new Float32Array(buf);
       this.i32 = new Int32Array(buf);
+      this.f64 = new Float64Array(buf);
     }
     return true;
   }
@@ -717,6 +723,167 @@ class WasmBackend implements WasmKernels {
     f32.set(head(src, n), sOff >>> 2);
     this.ex.addArrays(dOff, sOff, dOff, n);
     dst.set(f32.subarray(dOff >>> 2, (dOff >>> 2) + n));
+  }
+
+  sumRows(x: F32, rows: number, cols: number, out: F32): void {
+    const n = rows * cols;
+    const xOff = this.dyn;
+    const oOff = align64(xOff + n * 4);
+    if (n < STREAM_MIN || x.length < n || out.length < cols || !this.ensure(oOff + cols * 4)) {
+      jsStreamKernels.sumRows(x, rows, cols, out);
+      return;
+    }
+    const f32 = this.f32;
+    f32.set(head(x, n), xOff >>> 2);
+    f32.set(head(out, cols), oOff >>> 2);
+    this.ex.sumRows(xOff, rows, cols, oOff);
+    out.set(f32.subarray(oOff >>> 2, (oOff >>> 2) + cols));
+  }
+
+  columnMeanVar(x: F32, rows: number, cols: number, mean: F32, variance: F32): void {
+    const n = rows * cols;
+    const xOff = this.dyn;
+    const mOff = align64(xOff + n * 4);
+    const vOff = align64(mOff + cols * 4);
+    const sOff = align64(vOff + cols * 4);
+    if (
+      n < STREAM_MIN ||
+      x.length < n ||
+      mean.length < cols ||
+      variance.length < cols ||
+      !this.ensure(sOff + cols * 8)
+    ) {
+      jsStreamKernels.columnMeanVar(x, rows, cols, mean, variance);
+      return;
+    }
+    const f32 = this.f32;
+    f32.set(head(x, n), xOff >>> 2);
+    this.ex.columnMeanVar(xOff, rows, cols, mOff, vOff, sOff);
+    mean.set(f32.subarray(mOff >>> 2, (mOff >>> 2) + cols));
+    variance.set(f32.subarray(vOff >>> 2, (vOff >>> 2) + cols));
+  }
+
+  scaleShiftRows(x: F32, rows: number, cols: number, scale: F32, shift: F32, y: F32): void {
+    const n = rows * cols;
+    const xOff = this.dyn;
+    const scOff = align64(xOff + n * 4);
+    const shOff = align64(scOff + cols * 4);
+    if (
+      n < STREAM_MIN ||
+      x.length < n ||
+      y.length < n ||
+      scale.length < cols ||
+      shift.length < cols ||
+      !this.ensure(shOff + cols * 4)
+    ) {
+      jsStreamKernels.scaleShiftRows(x, rows, cols, scale, shift, y);
+      return;
+    }
+    const f32 = this.f32;
+    f32.set(head(x, n), xOff >>> 2);
+    f32.set(head(scale, cols), scOff >>> 2);
+    f32.set(head(shift, cols), shOff >>> 2);
+    this.ex.scaleShiftRows(xOff, rows, cols, scOff, shOff, xOff);
+    y.set(f32.subarray(xOff >>> 2, (xOff >>> 2) + n));
+  }
+
+  batchNormBackward(
+    g: F32,
+    x: F32,
+    rows: number,
+    cols: number,
+    mean: F32,
+    rstd: F32,
+    scale: F32,
+    training: boolean,
+    gx: F32,
+    sumG: Float64Array,
+    sumGX: Float64Array,
+  ): void {
+    const n = rows * cols;
+    const gOff = this.dyn;
+    const xOff = align64(gOff + n * 4);
+    const gxOff = align64(xOff + n * 4);
+    const mOff = align64(gxOff + n * 4);
+    const rOff = align64(mOff + cols * 4);
+    const scOff = align64(rOff + cols * 4);
+    const sgOff = align64(scOff + cols * 4);
+    const sxOff = align64(sgOff + cols * 8);
+    const tOff = align64(sxOff + cols * 8);
+    if (
+      n < STREAM_MIN ||
+      g.length < n ||
+      x.length < n ||
+      gx.length < n ||
+      mean.length < cols ||
+      rstd.length < cols ||
+      scale.length < cols ||
+      sumG.length < cols ||
+      sumGX.length < cols ||
+      !this.ensure(tOff + cols * 8)
+    ) {
+      jsStreamKernels.batchNormBackward(g, x, rows, cols, mean, rstd, scale, training, gx, sumG, sumGX);
+      return;
+    }
+    const f32 = this.f32;
+    f32.set(head(g, n), gOff >>> 2);
+    f32.set(head(x, n), xOff >>> 2);
+    f32.set(head(gx, n), gxOff >>> 2);
+    f32.set(head(mean, cols), mOff >>> 2);
+    f32.set(head(rstd, cols), rOff >>> 2);
+    f32.set(head(scale, cols), scOff >>> 2);
+    this.ex.batchNormBackward(
+      gOff,
+      xOff,
+      rows,
+      cols,
+      mOff,
+      rOff,
+      scOff,
+      training ? 1 : 0,
+      gxOff,
+      sgOff,
+      sxOff,
+      tOff,
+    );
+    gx.set(f32.subarray(gxOff >>> 2, (gxOff >>> 2) + n));
+    const f64 = this.f64;
+    sumG.set(f64.subarray(sgOff >>> 3, (sgOff >>> 3) + cols));
+    sumGX.set(f64.subarray(sxOff >>> 3, (sxOff >>> 3) + cols));
+  }
+
+  dropout(
+    x: F32,
+    y: F32,
+    mask: F32,
+    n: number,
+    threshold16: number,
+    scale: number,
+    seedA: number,
+    seedB: number,
+  ): void {
+    const xOff = this.dyn;
+    const mOff = align64(xOff + n * 4);
+    if (
+      n < STREAM_MIN ||
+      x.length < n ||
+      y.length < n ||
+      mask.length < n ||
+      !Number.isInteger(threshold16) ||
+      threshold16 < 0 ||
+      threshold16 > 65536 ||
+      !Number.isInteger(seedA) ||
+      !Number.isInteger(seedB) ||
+      !this.ensure(mOff + n * 4)
+    ) {
+      jsStreamKernels.dropout(x, y, mask, n, threshold16, scale, seedA, seedB);
+      return;
+    }
+    const f32 = this.f32;
+    f32.set(head(x, n), xOff >>> 2);
+    this.ex.dropout(xOff, xOff, mOff, n, threshold16, scale, seedA >>> 0, seedB >>> 0);
+    y.set(f32.subarray(xOff >>> 2, (xOff >>> 2) + n));
+    mask.set(f32.subarray(mOff >>> 2, (mOff >>> 2) + n));
   }
 }
 
