@@ -914,34 +914,39 @@ void adam_step(float* x, const float* g, float* m, float* v, int64_t n, double b
   for_chunks(n, kAdamPerThread, 16, [&](int64_t k0, int64_t k1) { adam_generic(a, k0, k1); });
 }
 
-void add(const float* a, const float* b, float* out, int64_t n) {
+namespace {
+
+using BinaryRangeFn = void (*)(const float*, const float*, float*, int64_t, int64_t);
+
+// out = a (op) b elementwise: the sequential generic loop (the JS order) when out partially overlaps an
+// input, else chunks over the pool with the AVX2 variant where the CPU has it.
+void binary_elementwise(const float* a, const float* b, float* out, int64_t n, BinaryRangeFn generic,
+                        BinaryRangeFn avx2) {
   if (n <= 0) return;
   if (!same_or_disjoint(out, a, n) || !same_or_disjoint(out, b, n)) {
-    add_generic(a, b, out, 0, n);
+    generic(a, b, out, 0, n);
     return;
   }
+  const BinaryRangeFn fn = avx2 != nullptr && use_avx2() ? avx2 : generic;
+  for_chunks(n, kMemPerThread, 16, [&](int64_t i0, int64_t i1) { fn(a, b, out, i0, i1); });
+}
+
 #if MG_HAVE_AVX2_PATH
-  if (use_avx2()) {
-    for_chunks(n, kMemPerThread, 16, [&](int64_t i0, int64_t i1) { add_avx2(a, b, out, i0, i1); });
-    return;
-  }
+constexpr BinaryRangeFn kAddAvx2 = add_avx2;
+constexpr BinaryRangeFn kMulAvx2 = mul_avx2;
+#else
+constexpr BinaryRangeFn kAddAvx2 = nullptr;
+constexpr BinaryRangeFn kMulAvx2 = nullptr;
 #endif
-  for_chunks(n, kMemPerThread, 16, [&](int64_t i0, int64_t i1) { add_generic(a, b, out, i0, i1); });
+
+}  // namespace
+
+void add(const float* a, const float* b, float* out, int64_t n) {
+  binary_elementwise(a, b, out, n, add_generic, kAddAvx2);
 }
 
 void mul(const float* a, const float* b, float* out, int64_t n) {
-  if (n <= 0) return;
-  if (!same_or_disjoint(out, a, n) || !same_or_disjoint(out, b, n)) {
-    mul_generic(a, b, out, 0, n);
-    return;
-  }
-#if MG_HAVE_AVX2_PATH
-  if (use_avx2()) {
-    for_chunks(n, kMemPerThread, 16, [&](int64_t i0, int64_t i1) { mul_avx2(a, b, out, i0, i1); });
-    return;
-  }
-#endif
-  for_chunks(n, kMemPerThread, 16, [&](int64_t i0, int64_t i1) { mul_generic(a, b, out, i0, i1); });
+  binary_elementwise(a, b, out, n, mul_generic, kMulAvx2);
 }
 
 void accumulate(float* dst, const float* src, int64_t n) {
