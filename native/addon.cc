@@ -506,37 +506,31 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// add(a, b, out, n)
-napi_value Add(napi_env env, napi_callback_info info) {
+// add(a, b, out, n) and mul(a, b, out, n): out = a (op) b elementwise.
+napi_value BinaryElementwise(napi_env env, napi_callback_info info, const char* name,
+                             void (*fn)(const float*, const float*, float*, int64_t)) {
   napi_value argv[4];
-  if (!get_args(env, info, 4, argv, "add")) return nullptr;
+  if (!get_args(env, info, 4, argv, name)) return nullptr;
+  char wa[32], wb[32], wo[32], wn[32];
+  std::snprintf(wa, sizeof wa, "%s a", name);
+  std::snprintf(wb, sizeof wb, "%s b", name);
+  std::snprintf(wo, sizeof wo, "%s out", name);
+  std::snprintf(wn, sizeof wn, "%s n", name);
   float *a, *b, *out;
   int64_t a_len, b_len, out_len, n;
-  if (!get_f32(env, argv[0], "add a", &a, &a_len) || !get_f32(env, argv[1], "add b", &b, &b_len) ||
-      !get_f32(env, argv[2], "add out", &out, &out_len) || !get_size(env, argv[3], "add n", &n) ||
-      !check_len(env, "add a", a_len, n, 1, 0) || !check_len(env, "add b", b_len, n, 1, 0) ||
-      !check_len(env, "add out", out_len, n, 1, 0)) {
+  if (!get_f32(env, argv[0], wa, &a, &a_len) || !get_f32(env, argv[1], wb, &b, &b_len) ||
+      !get_f32(env, argv[2], wo, &out, &out_len) || !get_size(env, argv[3], wn, &n) ||
+      !check_len(env, wa, a_len, n, 1, 0) || !check_len(env, wb, b_len, n, 1, 0) ||
+      !check_len(env, wo, out_len, n, 1, 0)) {
     return nullptr;
   }
-  mg::add(a, b, out, n);
+  fn(a, b, out, n);
   return nullptr;
 }
 
-// mul(a, b, out, n)
-napi_value Mul(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!get_args(env, info, 4, argv, "mul")) return nullptr;
-  float *a, *b, *out;
-  int64_t a_len, b_len, out_len, n;
-  if (!get_f32(env, argv[0], "mul a", &a, &a_len) || !get_f32(env, argv[1], "mul b", &b, &b_len) ||
-      !get_f32(env, argv[2], "mul out", &out, &out_len) || !get_size(env, argv[3], "mul n", &n) ||
-      !check_len(env, "mul a", a_len, n, 1, 0) || !check_len(env, "mul b", b_len, n, 1, 0) ||
-      !check_len(env, "mul out", out_len, n, 1, 0)) {
-    return nullptr;
-  }
-  mg::mul(a, b, out, n);
-  return nullptr;
-}
+napi_value Add(napi_env env, napi_callback_info info) { return BinaryElementwise(env, info, "add", mg::add); }
+
+napi_value Mul(napi_env env, napi_callback_info info) { return BinaryElementwise(env, info, "mul", mg::mul); }
 
 // accumulate(dst, src, n)
 napi_value Accumulate(napi_env env, napi_callback_info info) {
