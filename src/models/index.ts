@@ -1,4 +1,16 @@
-// Models: the module system and layers (encoders, readouts and heads build on these).
+// Models: the module system, layers, the message-passing trunk, encoders, readouts and predictors.
 
+export { GINConv } from './encoders/gin.js';
+export * from './graph.js';
 export { BatchNorm, Dropout, Embedding, LayerNorm, Linear, MLP } from './layers.js';
-export { Module, type StateDict } from './module.js';
+export { Module, ModuleList, type StateDict } from './module.js';
+export { createGin, type GinOptions, GraphPredictor } from './predictor.js';
+export { READOUTS, type ReadoutKind, readout } from './readout.js';
+export {
+  AtomCodeEncoder,
+  type Conv,
+  GnnTrunk,
+  type JumpingKnowledge,
+  type NormKind,
+  type TrunkOptions,
+} from './trunk.js';

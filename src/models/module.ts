@@ -116,3 +116,12 @@ export abstract class Module {
     }
   }
 }
+
+/** An indexed list of child modules, named "0", "1", … (torch.nn.ModuleList). */
+export class ModuleList<M extends Module> extends Module {
+  readonly items: readonly M[];
+  constructor(items: readonly M[]) {
+    super();
+    this.items = items.map((m, i) => this.child(String(i), m));
+  }
+}

@@ -1,0 +1,64 @@
+// A graph-level property predictor: GNN trunk → readout → linear head (Hu et al.'s GNN_graphpred),
+// and the GIN of Hu et al. as a preset.
+
+import type { GraphBatch } from '../data/batch.js';
+import * as T from '../tensor/index.js';
+import { GINConv } from './encoders/gin.js';
+import { GraphView } from './graph.js';
+import { Linear } from './layers.js';
+import { Module } from './module.js';
+import { type ReadoutKind, readout } from './readout.js';
+import { AtomCodeEncoder, GnnTrunk, type TrunkOptions } from './trunk.js';
+
+export class GraphPredictor extends Module {
+  readonly gnn: GnnTrunk;
+  readonly head: Linear;
+  constructor(
+    gnn: GnnTrunk,
+    readonly readoutKind: ReadoutKind,
+    numTasks: number,
+    rng: T.Rng,
+  ) {
+    super();
+    this.gnn = this.child('gnn', gnn);
+    this.head = this.child('graph_pred_linear', new Linear(gnn.outDim, numTasks, rng));
+  }
+
+  /** Graph embeddings [numGraphs, outDim] (the readout of the node embeddings). */
+  embed(batch: GraphBatch | GraphView): T.Tensor {
+    const g = batch instanceof GraphView ? batch : new GraphView(batch);
+    return readout(this.readoutKind, this.gnn.forward(g), g);
+  }
+
+  /** Logits (classification) or scaled predictions (regression), [numGraphs, numTasks]. */
+  forward(batch: GraphBatch | GraphView): T.Tensor {
+    return this.head.forward(this.embed(batch));
+  }
+}
+
+export interface GinOptions extends Partial<TrunkOptions> {
+  numLayers?: number;
+  readout?: ReadoutKind;
+  numTasks: number;
+  seed: number;
+}
+
+/** Hu et al.'s GIN: 5 layers of 300, batch norm, ReLU, dropout 0.5, JK last, mean pooling by default. */
+export function createGin(options: GinOptions): GraphPredictor {
+  const rng = new T.Rng(options.seed);
+  const trunk: TrunkOptions = {
+    dim: options.dim ?? 300,
+    dropout: options.dropout ?? 0.5,
+    jk: options.jk ?? 'last',
+    norm: options.norm ?? 'batch',
+    act: options.act ?? 'relu',
+  };
+  const input = new AtomCodeEncoder(trunk.dim, rng);
+  const convs = Array.from({ length: options.numLayers ?? 5 }, () => new GINConv(trunk.dim, rng));
+  return new GraphPredictor(
+    new GnnTrunk(input, convs, trunk, rng),
+    options.readout ?? 'mean',
+    options.numTasks,
+    rng,
+  );
+}
