@@ -64,6 +64,23 @@ test('GIN: logits per molecule and task; eval output is invariant to atom order 
   }
 });
 
+test('GIN: per-edge messages give the same outputs and gradients as the fused aggregation', () => {
+  const view = new GraphView(batchGraphs(graphs));
+  const fused = createGin({ numTasks: 2, seed: 5, dim: 16, numLayers: 2 }).eval();
+  const perEdge = createGin({ numTasks: 2, seed: 5, dim: 16, numLayers: 2, perEdgeMessages: true }).eval();
+  const a = fused.forward(view);
+  const b = perEdge.forward(view);
+  for (let i = 0; i < a.size; i++) assert.ok(Math.abs(a.data[i]! - b.data[i]!) < 1e-5);
+  T.backward(T.sum(a));
+  T.backward(T.sum(b));
+  const ga = fused.namedParameters();
+  const gb = perEdge.namedParameters();
+  ga.forEach(([name, p], k) => {
+    const q = gb[k]![1];
+    for (let i = 0; i < p.size; i++) assert.ok(Math.abs(p.grad![i]! - q.grad![i]!) < 1e-4, `${name}[${i}]`);
+  });
+});
+
 test("GIN: parameter names follow Hu et al.'s module layout", () => {
   const model = createGin({ numTasks: 12, seed: 0, numLayers: 2, dim: 8 });
   const names = model.namedParameters().map(([n]) => n);

@@ -41,6 +41,8 @@ export interface GinOptions extends Partial<TrunkOptions> {
   readout?: ReadoutKind;
   numTasks: number;
   seed: number;
+  /** Materialize one message per edge (PyG's way) instead of the fused aggregation. */
+  perEdgeMessages?: boolean;
 }
 
 /** Hu et al.'s GIN: 5 layers of 300, batch norm, ReLU, dropout 0.5, JK last, mean pooling by default. */
@@ -54,7 +56,7 @@ export function createGin(options: GinOptions): GraphPredictor {
     act: options.act ?? 'relu',
   };
   const input = new AtomCodeEncoder(trunk.dim, rng);
-  const convs = Array.from({ length: options.numLayers ?? 5 }, () => new GINConv(trunk.dim, rng));
+  const convs = Array.from({ length: options.numLayers ?? 5 }, () => new GINConv(trunk.dim, rng, options.perEdgeMessages ?? false));
   return new GraphPredictor(
     new GnnTrunk(input, convs, trunk, rng),
     options.readout ?? 'mean',
