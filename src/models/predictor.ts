@@ -56,7 +56,10 @@ export function createGin(options: GinOptions): GraphPredictor {
     act: options.act ?? 'relu',
   };
   const input = new AtomCodeEncoder(trunk.dim, rng);
-  const convs = Array.from({ length: options.numLayers ?? 5 }, () => new GINConv(trunk.dim, rng, options.perEdgeMessages ?? false));
+  const convs = Array.from(
+    { length: options.numLayers ?? 5 },
+    () => new GINConv(trunk.dim, rng, options.perEdgeMessages ?? false),
+  );
   return new GraphPredictor(
     new GnnTrunk(input, convs, trunk, rng),
     options.readout ?? 'mean',
