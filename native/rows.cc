@@ -144,47 +144,6 @@ void gather_rows(const float* src, int64_t src_len, int64_t cols, const int32_t*
   parallel_for(threads, [&](int t, int nth) { body(n * t / nth, n * (t + 1) / nth); });
 }
 
-void scatter_add_rows(const float* src, int64_t src_len, int64_t cols, const int32_t* index, int64_t n,
-                      float* out, int64_t out_len, int64_t out_rows) {
-  if (n == 0 || cols == 0) return;
-  const int64_t total = n * cols;
-  if (overlaps(src, src_len * 4, out, out_len * 4)) {
-    for (int64_t i = 0; i < n; i++) {
-      float* o = out + static_cast<int64_t>(index[i]) * cols;
-      const float* s = src + i * cols;
-      for (int64_t c = 0; c < cols; c++) o[c] += s[c];
-    }
-    return;
-  }
-  const AddRowFn add = add_row_fn();
-  const int threads = threads_for(total);
-  if (threads <= 1) {
-    for (int64_t i = 0; i < n; i++) add(out + static_cast<int64_t>(index[i]) * cols, src + i * cols, cols);
-    return;
-  }
-  // Each output element is owned by one thread, which adds its rows in increasing i like the sequential
-  // loop: wide rows are split by columns, narrow ones by ranges of output rows.
-  if (cols >= 64) {
-    parallel_for(threads, [&](int t, int nth) {
-      int64_t c0, c1;
-      column_range(cols, t, nth, &c0, &c1);
-      if (c1 <= c0) return;
-      for (int64_t i = 0; i < n; i++) {
-        add(out + static_cast<int64_t>(index[i]) * cols + c0, src + i * cols + c0, c1 - c0);
-      }
-    });
-  } else {
-    parallel_for(threads, [&](int t, int nth) {
-      const int64_t r0 = out_rows * t / nth;
-      const int64_t r1 = out_rows * (t + 1) / nth;
-      for (int64_t i = 0; i < n; i++) {
-        const int64_t r = index[i];
-        if (r >= r0 && r < r1) add(out + r * cols, src + i * cols, cols);
-      }
-    });
-  }
-}
-
 void segment_max_rows(const float* src, int64_t cols, const int32_t* index, int64_t n, int64_t num_segments,
                       float* out, int32_t* argmax) {
   const int64_t seg_elems = num_segments * cols;

@@ -21,6 +21,7 @@ void gather_rows(const float* src, int64_t src_len, int64_t cols, const int32_t*
                  int64_t out_len, bool accumulate);
 
 // out[index[i], :] += src[i, :] for i < n; out has out_rows rows.
+// Defined in stream.cc as the identity-source case of gather_scatter_add_rows.
 void scatter_add_rows(const float* src, int64_t src_len, int64_t cols, const int32_t* index, int64_t n,
                       float* out, int64_t out_len, int64_t out_rows);
 

@@ -694,10 +694,14 @@ MG_AVX2X void add_avx2(const float* a, const float* b, float* out, int64_t i0, i
 void gather_scatter_add_rows(const float* src, int64_t src_len, int64_t cols, const int32_t* src_index,
                              const int32_t* dst_index, int64_t n, float* out, int64_t out_len, int64_t out_rows) {
   if (n == 0 || cols == 0) return;
+  // A null src_index reads source row i for pair i (plain scatter-add).
+  auto src_row = [&](int64_t i) {
+    return src + (src_index != nullptr ? static_cast<int64_t>(src_index[i]) : i) * cols;
+  };
   // Aliasing source and output (views of one buffer) keep the reference's sequential element order.
   if (overlaps(src, src_len * 4, out, out_len * 4)) {
     for (int64_t i = 0; i < n; i++) {
-      const float* s = src + static_cast<int64_t>(src_index[i]) * cols;
+      const float* s = src_row(i);
       float* o = out + static_cast<int64_t>(dst_index[i]) * cols;
       for (int64_t c = 0; c < cols; c++) o[c] += s[c];
     }
@@ -706,9 +710,7 @@ void gather_scatter_add_rows(const float* src, int64_t src_len, int64_t cols, co
   const AddRowFn add_row = add_row_fn();
   const int threads = threads_for(n * cols, kRowsPerThread);
   if (threads <= 1) {
-    for (int64_t i = 0; i < n; i++) {
-      add_row(out + static_cast<int64_t>(dst_index[i]) * cols, src + static_cast<int64_t>(src_index[i]) * cols, cols);
-    }
+    for (int64_t i = 0; i < n; i++) add_row(out + static_cast<int64_t>(dst_index[i]) * cols, src_row(i), cols);
     return;
   }
   // Each output element is owned by one thread, which adds its contributions in increasing i: wide rows
@@ -719,8 +721,7 @@ void gather_scatter_add_rows(const float* src, int64_t src_len, int64_t cols, co
       column_range(cols, t, nth, &c0, &c1);
       if (c1 <= c0) return;
       for (int64_t i = 0; i < n; i++) {
-        add_row(out + static_cast<int64_t>(dst_index[i]) * cols + c0,
-                src + static_cast<int64_t>(src_index[i]) * cols + c0, c1 - c0);
+        add_row(out + static_cast<int64_t>(dst_index[i]) * cols + c0, src_row(i) + c0, c1 - c0);
       }
     });
   } else {
@@ -729,10 +730,15 @@ void gather_scatter_add_rows(const float* src, int64_t src_len, int64_t cols, co
       const int64_t r1 = out_rows * (t + 1) / nth;
       for (int64_t i = 0; i < n; i++) {
         const int64_t r = dst_index[i];
-        if (r >= r0 && r < r1) add_row(out + r * cols, src + static_cast<int64_t>(src_index[i]) * cols, cols);
+        if (r >= r0 && r < r1) add_row(out + r * cols, src_row(i), cols);
       }
     });
   }
+}
+
+void scatter_add_rows(const float* src, int64_t src_len, int64_t cols, const int32_t* index, int64_t n,
+                      float* out, int64_t out_len, int64_t out_rows) {
+  gather_scatter_add_rows(src, src_len, cols, nullptr, index, n, out, out_len, out_rows);
 }
 
 void activation(int act, float* x, int64_t n) {
