@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { jsKernels } from '../src/tensor/kernels/js.js';
-import { loadNativeKernels, nativeInfo, setNativeThreads } from '../src/tensor/kernels/native.js';
+import { nativeInfo } from '../src/tensor/kernels/native.js';
 import {
   ACT_GELU,
   ACT_NONE,
@@ -13,10 +11,10 @@ import {
   type FullKernels,
   type Kernels,
 } from '../src/tensor/kernels/types.js';
+import { hooks, native, rng, withThreads } from './helpers/native-addon.js';
 
 // The native addon is optional: without a compiler it is not built and these tests skip. They also skip
 // when the loaded addon predates the streaming kernels.
-const native = loadNativeKernels();
 const skip =
   native === null
     ? 'native addon not built (npm run build:native)'
@@ -26,25 +24,7 @@ const skip =
 const nk = native as FullKernels;
 const js = jsKernels;
 
-// Test-only hook of the addon: runs the portable kernels on an AVX2 machine.
-const addonPath = new URL('../../build/Release/molgrove_native.node', import.meta.url);
-interface Hooks {
-  _setSimd(name: 'generic' | 'avx2'): boolean;
-}
-const hooks = native ? (createRequire(import.meta.url)(fileURLToPath(addonPath)) as Hooks) : null;
-
 const f32 = Math.fround;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GUARD = 5;
 const SENTINEL = -12345.5;
@@ -97,16 +77,6 @@ function assertClose(actual: Float32Array, expected: Float32Array, rel: number, 
   }
 }
 
-function withThreads<T>(n: number, fn: () => T): T {
-  const before = nativeInfo()?.threads ?? 1;
-  setNativeThreads(n);
-  try {
-    return fn();
-  } finally {
-    setNativeThreads(before);
-  }
-}
-
 /** Runs fn once per SIMD path the CPU has (AVX2 and the portable one) and thread count. */
 function everyPath(fn: (label: string) => void): void {
   const simds: ('avx2' | 'generic')[] = nativeInfo()?.simd === 'avx2' ? ['avx2', 'generic'] : ['generic'];
@@ -149,22 +119,9 @@ const SPECIALS = [
 ];
 
 describe('native streaming kernels', { skip }, () => {
-  test('the native backend provides every streaming kernel', () => {
-    const names: (keyof Kernels)[] = [
-      'gatherScatterAddRows',
-      'activation',
-      'activationBackward',
-      'sumRows',
-      'columnMeanVar',
-      'scaleShiftRows',
-      'batchNormBackward',
-      'dropout',
-      'adamStep',
-      'add',
-      'accumulate',
-      'mul',
-    ];
-    for (const name of names) assert.equal(typeof nk[name], 'function', name);
+  test('the native backend provides every kernel of the JS reference', () => {
+    const names = Object.keys(jsKernels).filter((k) => k !== 'name') as (keyof Kernels)[];
+    for (const name of names) assert.equal(typeof (native as Kernels)[name], 'function', name);
   });
 
   test('gatherScatterAddRows matches the JS kernel exactly (narrow and wide rows, duplicates, views)', () => {

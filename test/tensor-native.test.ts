@@ -1,34 +1,14 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { gemmReference, jsKernels } from '../src/tensor/kernels/js.js';
-import { loadNativeKernels, nativeInfo, setNativeThreads } from '../src/tensor/kernels/native.js';
+import { nativeInfo } from '../src/tensor/kernels/native.js';
 import type { Kernels } from '../src/tensor/kernels/types.js';
+import { hooks, native, rng, withThreads } from './helpers/native-addon.js';
 
 // The native addon is optional: without a compiler it is not built and these tests skip.
-const native = loadNativeKernels();
 const skip = native === null ? 'native addon not built (npm run build:native)' : false;
 const nk = native as Kernels;
-
-// Test-only hooks of the addon (not part of the Kernels contract). dist/test/ -> package root is ../../.
-const addonPath = new URL('../../build/Release/molgrove_native.node', import.meta.url);
-interface Hooks {
-  _setSimd(name: 'generic' | 'avx2'): boolean;
-}
-const hooks = native ? (createRequire(import.meta.url)(fileURLToPath(addonPath)) as Hooks) : null;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randArray(r: () => number, n: number, offset = 0): Float32Array {
   // A view into a larger buffer when offset > 0, to exercise byteOffset handling.
@@ -41,16 +21,6 @@ function randArray(r: () => number, n: number, offset = 0): Float32Array {
 
 function bits(a: Float32Array | Int32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
-}
-
-function withThreads<T>(n: number, fn: () => T): T {
-  const before = nativeInfo()?.threads ?? 1;
-  setNativeThreads(n);
-  try {
-    return fn();
-  } finally {
-    setNativeThreads(before);
-  }
 }
 
 interface GemmCase {
