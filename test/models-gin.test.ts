@@ -85,8 +85,8 @@ test("GIN: parameter names follow Hu et al.'s module layout", () => {
   const model = createGin({ numTasks: 12, seed: 0, numLayers: 2, dim: 8 });
   const names = model.namedParameters().map(([n]) => n);
   for (const n of [
-    'gnn.input.x_embedding1.weight',
-    'gnn.input.x_embedding2.weight',
+    'gnn.x_embedding1.weight',
+    'gnn.x_embedding2.weight',
     'gnn.gnns.0.edge_embedding1.weight',
     'gnn.gnns.1.mlp.1.bias',
     'gnn.batch_norms.1.weight',

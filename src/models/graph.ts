@@ -1,6 +1,7 @@
 // What the encoders read from a GraphBatch, derived once per batch: edge ends as separate arrays,
 // Hu et al.'s integer codes split by column, and the edge list with one self loop per atom (added
-// by Hu et al.'s convolutions in every layer, with bond type 4 and direction 0).
+// by Hu et al.'s convolutions in every layer, with bond type 4 and direction 0). With float
+// features (rich/chemprop presets) a self loop gets an all-zero bond row plus a "self loop" flag.
 
 import type { GraphBatch } from '../data/batch.js';
 
@@ -31,6 +32,7 @@ export class GraphView {
   /** Directed edges of the molecules (both directions of each bond). */
   readonly edges: EdgeList;
   private loops: EdgeList | null = null;
+  private loopFeatures: Float32Array | null = null;
 
   constructor(readonly batch: GraphBatch) {
     const n = batch.numAtoms;
@@ -68,6 +70,21 @@ export class GraphView {
     }
     this.loops = { src, dst, bondType, bondDir };
     return this.loops;
+  }
+
+  /**
+   * Bond features of `edgesWithSelfLoops`, [numEdges + numNodes, bondDim + 1]: each bond's row
+   * with a trailing 0, then one row per self loop that is zero except for the trailing 1.
+   */
+  get bondFeaturesWithSelfLoops(): Float32Array {
+    if (this.loopFeatures) return this.loopFeatures;
+    const { bondDim, bondFeatures, numEdges: m } = this.batch;
+    const w = bondDim + 1;
+    const out = new Float32Array((m + this.numNodes) * w);
+    for (let e = 0; e < m; e++) out.set(bondFeatures.subarray(e * bondDim, (e + 1) * bondDim), e * w);
+    for (let i = 0; i < this.numNodes; i++) out[(m + i) * w + bondDim] = 1;
+    this.loopFeatures = out;
+    return out;
   }
 }
 

@@ -85,12 +85,14 @@ export class LayerNorm extends Module {
 
 /** Dropout with the model's own generator; identity in eval mode. */
 export class Dropout extends Module {
+  private readonly rng: T.Rng;
   constructor(
     readonly p: number,
-    private readonly rng: T.Rng,
+    rng: T.Rng,
   ) {
     super();
     if (!(p >= 0 && p < 1)) throw new ConfigError(`dropout must be in [0, 1), got ${p}`);
+    this.rng = this.generator('rng', rng);
   }
   forward(x: T.Tensor): T.Tensor {
     return T.dropout(x, this.p, this.rng, this.training);

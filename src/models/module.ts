@@ -4,7 +4,7 @@
 // PyTorch checkpoints by name.
 
 import { ConfigError } from '../errors.js';
-import type { Parameter } from '../tensor/index.js';
+import type { Parameter, Rng } from '../tensor/index.js';
 
 export type StateDict = Record<string, { shape: number[]; data: Float32Array }>;
 
@@ -13,6 +13,9 @@ export abstract class Module {
   private readonly ownParams = new Map<string, Parameter>();
   private readonly ownBuffers = new Map<string, { shape: number[]; data: Float32Array }>();
   private readonly children = new Map<string, Module>();
+  /** Modules whose members appear under this module's own names (no path segment of their own). */
+  private readonly inlined: Module[] = [];
+  private readonly generators = new Map<string, Rng>();
 
   /** Registers a parameter under a local name (unique within this module). */
   protected param(name: string, p: Parameter): Parameter {
@@ -35,6 +38,22 @@ export abstract class Module {
     return m;
   }
 
+  /**
+   * Registers a module whose members take this module's own names, e.g. an edge encoder's
+   * `edge_embedding1` directly under a conv, so parameter paths match the papers' checkpoints.
+   */
+  protected inline<M extends Module>(m: M): M {
+    this.inlined.push(m);
+    return m;
+  }
+
+  /** Registers a random generator (dropout, sampling) whose state checkpoints save and restore. */
+  protected generator(name: string, rng: Rng): Rng {
+    if (this.generators.has(name)) throw new ConfigError(`generator "${name}" is registered twice`);
+    this.generators.set(name, rng);
+    return rng;
+  }
+
   private claim(name: string): void {
     if (name === '' || name.includes('.')) throw new ConfigError(`invalid module member name "${name}"`);
     if (this.ownParams.has(name) || this.ownBuffers.has(name) || this.children.has(name)) {
@@ -46,6 +65,7 @@ export abstract class Module {
   namedParameters(prefix = ''): [string, Parameter][] {
     const out: [string, Parameter][] = [];
     for (const [n, p] of this.ownParams) out.push([prefix + n, p]);
+    for (const m of this.inlined) out.push(...m.namedParameters(prefix));
     for (const [n, c] of this.children) out.push(...c.namedParameters(`${prefix}${n}.`));
     return out;
   }
@@ -58,7 +78,17 @@ export abstract class Module {
   namedBuffers(prefix = ''): [string, { shape: number[]; data: Float32Array }][] {
     const out: [string, { shape: number[]; data: Float32Array }][] = [];
     for (const [n, b] of this.ownBuffers) out.push([prefix + n, b]);
+    for (const m of this.inlined) out.push(...m.namedBuffers(prefix));
     for (const [n, c] of this.children) out.push(...c.namedBuffers(`${prefix}${n}.`));
+    return out;
+  }
+
+  /** Every registered generator with its dotted path (for checkpoints: exact resume of dropout). */
+  namedGenerators(prefix = ''): [string, Rng][] {
+    const out: [string, Rng][] = [];
+    for (const [n, g] of this.generators) out.push([prefix + n, g]);
+    for (const m of this.inlined) out.push(...m.namedGenerators(prefix));
+    for (const [n, c] of this.children) out.push(...c.namedGenerators(`${prefix}${n}.`));
     return out;
   }
 
@@ -70,6 +100,7 @@ export abstract class Module {
   /** Sets training mode (dropout active, batch statistics) on this module and every child. */
   train(on = true): this {
     this.training = on;
+    for (const m of this.inlined) m.train(on);
     for (const c of this.children.values()) c.train(on);
     return this;
   }

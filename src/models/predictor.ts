@@ -5,10 +5,11 @@ import type { GraphBatch } from '../data/batch.js';
 import * as T from '../tensor/index.js';
 import { GINConv } from './encoders/gin.js';
 import { GraphView } from './graph.js';
+import { AtomEncoder } from './inputs.js';
 import { Linear } from './layers.js';
 import { Module } from './module.js';
 import { type ReadoutKind, readout } from './readout.js';
-import { AtomCodeEncoder, GnnTrunk, type TrunkOptions } from './trunk.js';
+import { GnnTrunk, type TrunkOptions } from './trunk.js';
 
 export class GraphPredictor extends Module {
   readonly gnn: GnnTrunk;
@@ -55,10 +56,10 @@ export function createGin(options: GinOptions): GraphPredictor {
     norm: options.norm ?? 'batch',
     act: options.act ?? 'relu',
   };
-  const input = new AtomCodeEncoder(trunk.dim, rng);
+  const input = new AtomEncoder({ kind: 'codes' }, trunk.dim, rng);
   const convs = Array.from(
     { length: options.numLayers ?? 5 },
-    () => new GINConv(trunk.dim, rng, options.perEdgeMessages ?? false),
+    () => new GINConv(trunk.dim, { kind: 'codes' }, rng, options.perEdgeMessages ?? false),
   );
   return new GraphPredictor(
     new GnnTrunk(input, convs, trunk, rng),

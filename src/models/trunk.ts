@@ -4,27 +4,14 @@
 
 import { ConfigError } from '../errors.js';
 import * as T from '../tensor/index.js';
-import { type GraphView, NUM_ATOM_TYPES, NUM_CHIRALITY_TAGS } from './graph.js';
-import { BatchNorm, Dropout, Embedding, LayerNorm } from './layers.js';
+import type { GraphView } from './graph.js';
+import type { AtomEncoder } from './inputs.js';
+import { BatchNorm, Dropout, LayerNorm } from './layers.js';
 import { Module, ModuleList } from './module.js';
 
 /** A graph convolution: node states in, node states out (same width). */
 export interface Conv extends Module {
   forward(h: T.Tensor, g: GraphView): T.Tensor;
-}
-
-/** Hu et al.'s input layer: embeddings of the atom type and the chirality tag, summed. */
-export class AtomCodeEncoder extends Module {
-  readonly atomType: Embedding;
-  readonly chirality: Embedding;
-  constructor(dim: number, rng: T.Rng) {
-    super();
-    this.atomType = this.child('x_embedding1', new Embedding(NUM_ATOM_TYPES, dim, rng));
-    this.chirality = this.child('x_embedding2', new Embedding(NUM_CHIRALITY_TAGS, dim, rng));
-  }
-  forward(g: GraphView): T.Tensor {
-    return T.add(this.atomType.forward(g.atomType), this.chirality.forward(g.chirality));
-  }
 }
 
 export type JumpingKnowledge = 'last' | 'concat' | 'sum';
@@ -50,14 +37,14 @@ export class GnnTrunk extends Module {
   private readonly norms: readonly (BatchNorm | LayerNorm)[];
   private readonly drop: Dropout;
   constructor(
-    readonly input: AtomCodeEncoder,
+    readonly input: AtomEncoder,
     convs: readonly Conv[],
     readonly options: TrunkOptions,
     rng: T.Rng,
   ) {
     super();
     if (convs.length < 1) throw new ConfigError('a GNN needs at least one layer');
-    this.child('input', input);
+    this.inline(input);
     this.convs = this.child('gnns', new ModuleList(convs)).items;
     const norms = convs.map(() =>
       options.norm === 'batch' ? new BatchNorm(options.dim) : new LayerNorm(options.dim),

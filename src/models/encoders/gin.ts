@@ -1,25 +1,26 @@
 // Hu et al.'s GIN convolution with edge embeddings (pretrain-gnns chem/model.py, GINConv):
-// h'_v = MLP(Σ_{u ∈ N(v) ∪ {v}} h_u + E1[bond type(u→v)] + E2[bond direction(u→v)]), MLP = dim → 2·dim → dim.
-// By default the sum runs as three fused gather-scatter passes, never materializing one row per edge;
+// h'_v = MLP(Σ_{u ∈ N(v) ∪ {v}} h_u + edge(u→v)), MLP = dim → 2·dim → dim, where edge(u→v) is
+// E1[bond type] + E2[bond direction] with codes, or a linear map of the bond's float features.
+// By default the sum runs as fused gather-scatter passes, never materializing one row per edge;
 // `perEdgeMessages` spells it out edge by edge as PyG does (same numbers, more memory; for comparisons).
 
 import * as T from '../../tensor/index.js';
-import { type GraphView, NUM_BOND_DIRECTIONS, NUM_BOND_TYPES } from '../graph.js';
-import { Embedding, MLP } from '../layers.js';
+import type { GraphView } from '../graph.js';
+import { EdgeEncoder, type InputSpec } from '../inputs.js';
+import { MLP } from '../layers.js';
 import { Module } from '../module.js';
 
 export class GINConv extends Module {
-  readonly bondEmbedding: Embedding;
-  readonly dirEmbedding: Embedding;
+  readonly edge: EdgeEncoder;
   readonly mlp: MLP;
   constructor(
     readonly dim: number,
+    input: InputSpec,
     rng: T.Rng,
     readonly perEdgeMessages = false,
   ) {
     super();
-    this.bondEmbedding = this.child('edge_embedding1', new Embedding(NUM_BOND_TYPES, dim, rng));
-    this.dirEmbedding = this.child('edge_embedding2', new Embedding(NUM_BOND_DIRECTIONS, dim, rng));
+    this.edge = this.inline(new EdgeEncoder(input, dim, rng));
     this.mlp = this.child('mlp', new MLP([dim, 2 * dim, dim], rng));
   }
 
@@ -27,14 +28,8 @@ export class GINConv extends Module {
     const e = g.edgesWithSelfLoops;
     const n = g.numNodes;
     if (this.perEdgeMessages) {
-      const edge = T.add(this.bondEmbedding.forward(e.bondType), this.dirEmbedding.forward(e.bondDir));
-      return this.mlp.forward(T.scatterAdd(T.add(T.gatherRows(h, e.src), edge), e.dst, n));
+      return this.mlp.forward(T.scatterAdd(T.add(T.gatherRows(h, e.src), this.edge.forward(g)), e.dst, n));
     }
-    const agg = T.addN([
-      T.gatherScatter(h, e.src, e.dst, n),
-      T.gatherScatter(this.bondEmbedding.weight, e.bondType, e.dst, n),
-      T.gatherScatter(this.dirEmbedding.weight, e.bondDir, e.dst, n),
-    ]);
-    return this.mlp.forward(agg);
+    return this.mlp.forward(T.add(T.gatherScatter(h, e.src, e.dst, n), this.edge.sumAtTargets(g)));
   }
 }

@@ -1,0 +1,106 @@
+// Encoders by alias. Every encoder maps a batch to node embeddings [numNodes, outDim]; readouts and
+// heads are shared. Config and model files name encoders by alias and store their options, so a
+// model file rebuilds its encoder from this registry alone.
+
+import { unknownChoice } from '../../errors.js';
+import type * as T from '../../tensor/index.js';
+import type { GraphView } from '../graph.js';
+import { AtomEncoder, type InputSpec } from '../inputs.js';
+import type { Module } from '../module.js';
+import { GnnTrunk, type JumpingKnowledge, type NormKind } from '../trunk.js';
+import { GINConv } from './gin.js';
+
+/** An encoder: node embeddings of a batch. */
+export interface Encoder extends Module {
+  /** Width of the node embeddings. */
+  readonly outDim: number;
+  forward(g: GraphView): T.Tensor;
+}
+
+/** Every encoder hyperparameter (each architecture reads the ones it uses). */
+export interface EncoderOptions {
+  /** Hidden width (Hu et al.: emb_dim 300; chemprop: hidden_size 300). */
+  readonly dim: number;
+  /** Message-passing layers (Hu et al.: num_layer 5; chemprop: depth 3). */
+  readonly layers: number;
+  readonly dropout: number;
+  readonly jk: JumpingKnowledge;
+  readonly norm: NormKind;
+  readonly act: Exclude<T.Activation, 'none'>;
+  /** Attention heads (GAT; Hu et al. use 2). */
+  readonly heads: number;
+  /** Materialize one message row per edge (PyG's way) where a fused aggregation exists. */
+  readonly perEdgeMessages: boolean;
+}
+
+export interface EncoderFactory {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  /** One line for --help, naming the reference implementation. */
+  readonly description: string;
+  /** Defaults this architecture's reference code uses, over DEFAULT_ENCODER_OPTIONS. */
+  readonly defaults: Partial<EncoderOptions>;
+  create(input: InputSpec, options: EncoderOptions, rng: T.Rng): Encoder;
+}
+
+/** Hu et al.'s fine-tuning GNN: 5 layers of 300, batch norm, ReLU, dropout 0.5, JK last. */
+export const DEFAULT_ENCODER_OPTIONS: EncoderOptions = {
+  dim: 300,
+  layers: 5,
+  dropout: 0.5,
+  jk: 'last',
+  norm: 'batch',
+  act: 'relu',
+  heads: 2,
+  perEdgeMessages: false,
+};
+
+/** A Hu et al.-style trunk (input encoder, then `layers` convs with norm, act, dropout, JK). */
+export function trunkOf(
+  input: InputSpec,
+  o: EncoderOptions,
+  rng: T.Rng,
+  conv: (layer: number) => ConstructorParameters<typeof GnnTrunk>[1][number],
+): GnnTrunk {
+  const atoms = new AtomEncoder(input, o.dim, rng);
+  const convs = Array.from({ length: o.layers }, (_, l) => conv(l));
+  return new GnnTrunk(
+    atoms,
+    convs,
+    { dim: o.dim, dropout: o.dropout, jk: o.jk, norm: o.norm, act: o.act },
+    rng,
+  );
+}
+
+export const ENCODERS: EncoderFactory[] = [
+  {
+    name: 'gin',
+    aliases: [],
+    description: 'GIN with edge embeddings (Hu et al. 2020, pretrain-gnns chem/model.py)',
+    defaults: {},
+    create: (input, o, rng) =>
+      trunkOf(input, o, rng, () => new GINConv(o.dim, input, rng, o.perEdgeMessages)),
+  },
+];
+
+export function encoderNames(): string[] {
+  return ENCODERS.flatMap((e) => [e.name, ...e.aliases]);
+}
+
+export function getEncoder(name: string): EncoderFactory {
+  const key = name.trim().toLowerCase();
+  const found = ENCODERS.find((e) => e.name === key || e.aliases.includes(key));
+  if (!found) throw unknownChoice('architecture', name, encoderNames());
+  return found;
+}
+
+/** Builds an encoder by alias with its reference defaults under `options`. */
+export function createEncoder(
+  name: string,
+  input: InputSpec,
+  options: Partial<EncoderOptions>,
+  rng: T.Rng,
+): Encoder {
+  const f = getEncoder(name);
+  return f.create(input, { ...DEFAULT_ENCODER_OPTIONS, ...f.defaults, ...options }, rng);
+}
