@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { formatSplitJson, parseSeed, parseSizes } from '../src/cli/split.js';
+import { parseSeed, parseSizes } from '../src/cli/split.js';
+import { formatSplitJson } from '../src/data/splits/index.js';
 import { ConfigError } from '../src/errors.js';
 import { NO_SHARED_DATA, REPO_ROOT, SHARED_DATA_DIR } from './helpers/shared-data.js';
 

@@ -1,34 +1,25 @@
 /**
  * `molgrove split`: train/valid/test indices for a dataset, made the way the papers' code made them
- * (see src/data/splits/). Writes `{"method","seed","sizes","train","valid","test","invalid"}` with
- * 0-based indices into the dataset's data rows in file order, and prints a one-line summary.
- *
- * Which rows are excluded ("invalid") follows the reference pipelines:
- * - scaffold, random_scaffold (Hu et al.): SMILES RDKit cannot parse (their loaders drop them);
- * - balanced_scaffold, random, stratified (chemprop/GROVER `filter_invalid_smiles`): SMILES RDKit
- *   cannot parse and molecules without heavy atoms.
+ * (see src/data/splits/dataset-split.ts for the rows each method excludes). Writes
+ * `{"method","seed","sizes","train","valid","test","invalid"}` with 0-based indices into the
+ * dataset's data rows in file order, and prints a one-line summary.
  */
 import { type Command, Option } from 'commander';
-import { loadRDKit, withMol } from '../chem/rdkit.js';
-import { murckoScaffold } from '../chem/scaffold.js';
-import type { MoleculeDataset } from '../data/dataset.js';
-import { getDatasetSpec, isRegisteredDataset } from '../data/registry.js';
-import { getSplitter, SPLIT_METHOD_NAMES, type SplitResult, type Splitter } from '../data/splits/index.js';
-import { ConfigError, InvalidSmilesError } from '../errors.js';
+import { isRegisteredDataset } from '../data/registry.js';
+import {
+  formatSplitJson,
+  getSplitter,
+  SCAFFOLD_INPUTS,
+  type ScaffoldInput,
+  SPLIT_METHOD_NAMES,
+  type SplitResult,
+  splitDataset,
+} from '../data/splits/index.js';
+import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { addDatasetOptions, type DatasetCliOptions, loadDatasetFromOptions } from './dataset-options.js';
 import { printJson } from './output.js';
 import { progressBar } from './progress.js';
-
-const SCAFFOLD_INPUTS = ['auto', 'raw', 'canonical'] as const;
-type ScaffoldInput = (typeof SCAFFOLD_INPUTS)[number];
-
-/**
- * Hu et al.'s loaders for these datasets store MolToSmiles(mol) in processed/smiles.csv, and
- * finetune.py computes the scaffolds from that file; for the others it holds the CSV's SMILES.
- * The route changes some double-bond stereo in scaffolds (4 BBBP molecules change side).
- */
-const HU_CANONICALIZED = new Set(['bbbp', 'clintox', 'toxcast']);
 
 interface SplitCliOptions extends DatasetCliOptions {
   method: string;
@@ -95,47 +86,22 @@ export function parseSeed(text: string): number {
 }
 
 async function runSplit(opts: SplitCliOptions): Promise<void> {
-  const splitter = getSplitter(opts.method);
   const seed = parseSeed(opts.seed);
   const sizes = parseSizes(opts.sizes);
   const ds = await loadDatasetFromOptions(opts);
-  const labels = splitter.needsLabels ? singleTaskLabels(ds, splitter) : undefined;
-  await loadRDKit();
-  const n = ds.smiles.length;
-  const rejected = new Set(
-    opts.csv === undefined && isRegisteredDataset(ds.name)
-      ? (getDatasetSpec(ds.name).referenceRejects ?? [])
-      : [],
-  );
+  const splitter = getSplitter(opts.method);
+  const bar = progressBar(splitter.scaffolds === 'none' ? 'checking SMILES' : 'scaffolds', ds.smiles.length);
   let result: SplitResult;
-  if (splitter.scaffolds === 'none') {
-    const valid = mapRows(
-      ds,
-      'checking SMILES',
-      false,
-      (s, row) => !rejected.has(row) && hasHeavyAtoms(s, row, ds.source),
-    );
-    result = splitter.split(labels ? { n, valid, labels, seed, sizes } : { n, valid, seed, sizes });
-  } else {
-    const chiral = splitter.scaffolds === 'chiral';
-    const route = opts.scaffoldSmiles;
-    const canonical =
-      chiral && (route === 'canonical' || (route === 'auto' && HU_CANONICALIZED.has(ds.name)));
-    const scaffolds = mapRows<string | null>(ds, 'scaffolds', null, (s, row) => {
-      const where = { row, source: ds.source };
-      if (rejected.has(row)) return null;
-      const input = canonical ? withMol(s, (m) => m.canonicalSmiles(true), where) : s;
-      // One parse per row: GROVER/chemprop also drop molecules without heavy atoms (Hu et al. do not).
-      return withMol(
-        input,
-        (m) =>
-          !chiral && !m.record().atoms.some((a) => a.atomicNum > 1)
-            ? null
-            : murckoScaffold(m, input, { includeChirality: chiral }),
-        where,
-      );
+  try {
+    result = await splitDataset(ds, opts.method, {
+      seed,
+      sizes,
+      scaffoldSmiles: opts.scaffoldSmiles,
+      registered: opts.csv === undefined && isRegisteredDataset(ds.name),
+      onProgress: (done) => bar.update(done),
     });
-    result = splitter.split({ n, scaffolds, seed, sizes });
+  } finally {
+    bar.stop();
   }
   await writeFileAtomic(opts.out, formatSplitJson(result));
   const summary = {
@@ -156,65 +122,4 @@ async function runSplit(opts: SplitCliOptions): Promise<void> {
         `train ${summary.train}, valid ${summary.valid}, test ${summary.test}, invalid ${summary.invalid} -> ${opts.out}\n`,
     );
   }
-}
-
-/** The labels of a single-task classification dataset, for the stratified split. */
-function singleTaskLabels(ds: MoleculeDataset, splitter: Splitter): Float32Array {
-  if (ds.taskNames.length !== 1) {
-    throw new ConfigError(
-      `split method '${splitter.name}' needs a dataset with exactly one task; '${ds.name}' has ` +
-        `${ds.taskNames.length} (choose one with --target-columns)`,
-    );
-  }
-  if (ds.taskType !== 'classification') {
-    throw new ConfigError(
-      `split method '${splitter.name}' needs a classification task; '${ds.name}' is ${ds.taskType}`,
-    );
-  }
-  return ds.targets;
-}
-
-/** Maps every row through `fn` (with a progress bar); a row whose SMILES RDKit rejects gets `onInvalid`. */
-function mapRows<T>(
-  ds: MoleculeDataset,
-  label: string,
-  onInvalid: T,
-  fn: (smiles: string, row: number) => T,
-): T[] {
-  const out: T[] = [];
-  const bar = progressBar(label, ds.smiles.length);
-  try {
-    for (const [row, s] of ds.smiles.entries()) {
-      try {
-        out.push(fn(s, row));
-      } catch (err) {
-        if (!(err instanceof InvalidSmilesError)) throw err;
-        out.push(onInvalid);
-      }
-      if (row % 256 === 0) bar.update(row);
-    }
-    bar.update(ds.smiles.length);
-  } finally {
-    bar.stop();
-  }
-  return out;
-}
-
-/** RDKit parses it and it has at least one heavy atom (chemprop/GROVER's filter_invalid_smiles). */
-function hasHeavyAtoms(smiles: string, row: number, source: string): boolean {
-  return withMol(smiles, (m) => m.record().atoms.some((a) => a.atomicNum > 1), { row, source });
-}
-
-/** The split as JSON: one key per line, each index list on a single line. */
-export function formatSplitJson(r: SplitResult): string {
-  const fields: [string, unknown][] = [
-    ['method', r.method],
-    ['seed', r.seed],
-    ['sizes', r.sizes],
-    ['train', r.train],
-    ['valid', r.valid],
-    ['test', r.test],
-    ['invalid', r.invalid],
-  ];
-  return `{\n${fields.map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n')}\n}\n`;
 }

@@ -5,6 +5,13 @@
  */
 export { balancedScaffoldSplit, balancedScaffoldSplitter } from './balanced-scaffold.js';
 export { groupByScaffold, SIZES_TOLERANCE, validateSizes } from './common.js';
+export {
+  type DatasetSplitOptions,
+  formatSplitJson,
+  SCAFFOLD_INPUTS,
+  type ScaffoldInput,
+  splitDataset,
+} from './dataset-split.js';
 export { MT19937 } from './mt19937.js';
 export { NumpyRandomState, PyRandom, seedWords } from './pyrandom.js';
 export { randomSplit, randomSplitter } from './random.js';
