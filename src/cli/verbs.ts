@@ -2,10 +2,12 @@
 import type { Command } from 'commander';
 import { registerDatasets } from './datasets.js';
 import { registerFeaturize } from './featurize.js';
+import { registerFinetune } from './finetune.js';
 import { registerSplit } from './split.js';
 
 export function registerVerbs(program: Command): void {
   registerDatasets(program);
   registerFeaturize(program);
   registerSplit(program);
+  registerFinetune(program);
 }

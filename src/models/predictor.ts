@@ -2,33 +2,47 @@
 // and the GIN of Hu et al. as a preset.
 
 import type { GraphBatch } from '../data/batch.js';
+import { ConfigError } from '../errors.js';
 import * as T from '../tensor/index.js';
 import { GINConv } from './encoders/gin.js';
 import { GraphView } from './graph.js';
 import { AtomEncoder } from './inputs.js';
 import { Linear } from './layers.js';
 import { Module } from './module.js';
-import { type ReadoutKind, readout } from './readout.js';
+import { createReadout, type Readout, type ReadoutKind, type ReadoutOptions } from './readout.js';
 import { GnnTrunk, type TrunkOptions } from './trunk.js';
 
 export class GraphPredictor extends Module {
   readonly gnn: GnnTrunk;
+  /** The readout, registered as `pool` (Hu et al.'s GNN_graphpred; parameters only for attention kinds). */
+  readonly pool: Readout;
   readonly head: Linear;
+  /** `readout`: a name or alias (see READOUTS), or a readout built for `gnn.outDim`. */
   constructor(
     gnn: GnnTrunk,
-    readonly readoutKind: ReadoutKind,
+    readout: string | Readout,
     numTasks: number,
     rng: T.Rng,
+    readoutOptions: ReadoutOptions = {},
   ) {
     super();
     this.gnn = this.child('gnn', gnn);
-    this.head = this.child('graph_pred_linear', new Linear(gnn.outDim, numTasks, rng));
+    const pool =
+      typeof readout === 'string' ? createReadout(readout, gnn.outDim, rng, readoutOptions) : readout;
+    if (pool.inDim !== gnn.outDim)
+      throw new ConfigError(`the readout takes ${pool.inDim}-d node embeddings, the GNN gives ${gnn.outDim}`);
+    this.pool = this.child('pool', pool);
+    this.head = this.child('graph_pred_linear', new Linear(pool.outDim, numTasks, rng));
+  }
+
+  get readoutKind(): ReadoutKind {
+    return this.pool.kind;
   }
 
   /** Graph embeddings [numGraphs, outDim] (the readout of the node embeddings). */
   embed(batch: GraphBatch | GraphView): T.Tensor {
     const g = batch instanceof GraphView ? batch : new GraphView(batch);
-    return readout(this.readoutKind, this.gnn.forward(g), g);
+    return this.pool.forward(this.gnn.forward(g), g);
   }
 
   /** Logits (classification) or scaled predictions (regression), [numGraphs, numTasks]. */

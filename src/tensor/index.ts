@@ -32,8 +32,10 @@ export {
 export * from './optim/index.js';
 export { Rng } from './random.js';
 export {
+  type DecodedTensors,
   decodeTensors,
   encodeTensors,
+  type MetadataValue,
   SerializeError,
 } from './serialize.js';
 export {
