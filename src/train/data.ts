@@ -99,7 +99,9 @@ export function makeInput(data: TaskData, rows: readonly number[]): ModelInput {
   if (data.molFeatures) {
     const d = data.molFeatureDim;
     molFeatures = new Float32Array(rows.length * d);
-    rows.forEach((r, k) => molFeatures!.set(data.molFeatures!.subarray(r * d, (r + 1) * d), k * d));
+    rows.forEach((r, k) => {
+      molFeatures!.set(data.molFeatures!.subarray(r * d, (r + 1) * d), k * d);
+    });
   }
   return { graphs, molFeatures, size: rows.length };
 }
@@ -108,7 +110,9 @@ export function makeInput(data: TaskData, rows: readonly number[]): ModelInput {
 export function targetsOf(data: TaskData, rows: readonly number[]): Float32Array {
   const T = data.dataset.taskNames.length;
   const out = new Float32Array(rows.length * T);
-  rows.forEach((r, k) => out.set(data.dataset.targets.subarray(r * T, (r + 1) * T), k * T));
+  rows.forEach((r, k) => {
+    out.set(data.dataset.targets.subarray(r * T, (r + 1) * T), k * T);
+  });
   return out;
 }
 

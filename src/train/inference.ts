@@ -82,7 +82,9 @@ function run(
     let molFeatures: Float32Array | null = null;
     if (mf) {
       molFeatures = new Float32Array(rows.length * mf.dim);
-      feats.forEach((f, k) => molFeatures!.set(f, k * mf.dim));
+      feats.forEach((f, k) => {
+        molFeatures!.set(f, k * mf.dim);
+      });
     }
     const input: ModelInput = {
       graphs: featurizer ? batchGraphs(graphs) : null,
@@ -91,7 +93,9 @@ function run(
     };
     const out = T.noGrad(() => T.tidy(() => output(model, input).data.slice()));
     const res = post ? post(out) : out;
-    rows.forEach((r, k) => values.set(res.subarray(k * width, (k + 1) * width), r * width));
+    rows.forEach((r, k) => {
+      values.set(res.subarray(k * width, (k + 1) * width), r * width);
+    });
   }
   return { values, width, errors };
 }

@@ -2,13 +2,18 @@
 // heads are shared. Config and model files name encoders by alias and store their options, so a
 // model file rebuilds its encoder from this registry alone.
 
-import { unknownChoice } from '../../errors.js';
+import { ConfigError, unknownChoice } from '../../errors.js';
 import type * as T from '../../tensor/index.js';
 import type { GraphView } from '../graph.js';
 import { AtomEncoder, type InputSpec } from '../inputs.js';
 import type { Module } from '../module.js';
 import { GnnTrunk, type JumpingKnowledge, type NormKind } from '../trunk.js';
+import { dmpnnFactory } from './dmpnn.js';
+import { GATConv } from './gat.js';
+import { GCNConv } from './gcn.js';
 import { GINConv } from './gin.js';
+import { MpnnEncoder } from './mpnn.js';
+import { GraphSAGEConv } from './sage.js';
 
 /** An encoder: node embeddings of a batch. */
 export interface Encoder extends Module {
@@ -80,6 +85,44 @@ export const ENCODERS: EncoderFactory[] = [
     defaults: {},
     create: (input, o, rng) =>
       trunkOf(input, o, rng, () => new GINConv(o.dim, input, rng, o.perEdgeMessages)),
+  },
+  {
+    name: 'gcn',
+    aliases: [],
+    description:
+      'GCN with edge embeddings, symmetric degree norm (Hu et al. 2020, pretrain-gnns chem/model.py GCNConv)',
+    defaults: {},
+    create: (input, o, rng) => trunkOf(input, o, rng, () => new GCNConv(o.dim, input, rng)),
+  },
+  {
+    name: 'sage',
+    aliases: ['graphsage'],
+    description:
+      'GraphSAGE, mean aggregation + L2 normalize, edge embeddings (Hu et al. 2020, pretrain-gnns chem/model.py GraphSAGEConv)',
+    defaults: {},
+    create: (input, o, rng) =>
+      trunkOf(input, o, rng, () => new GraphSAGEConv(o.dim, input, rng, o.perEdgeMessages)),
+  },
+  {
+    name: 'gat',
+    aliases: [],
+    description:
+      'GAT, 2 heads averaged, edge embeddings (Hu et al. 2020, pretrain-gnns chem/model.py GATConv)',
+    defaults: {},
+    create: (input, o, rng) => trunkOf(input, o, rng, () => new GATConv(o.dim, input, rng, o.heads)),
+  },
+  {
+    name: 'mpnn',
+    aliases: [],
+    description:
+      'MPNN: edge network + GRU, 64 wide (Gilmer et al. 2017, as DGL-LifeSci dgllife/model/gnn/mpnn.py MPNNGNN)',
+    // dim² floats per edge for the edge matrices, so DGL-LifeSci's 64 rather than 300; 3 steps
+    // (DGL-LifeSci: 6). Reads dim and layers (= steps) only: no norm, dropout or JK.
+    defaults: { dim: 64, layers: 3 },
+    create: (input, o, rng) => {
+      if (o.jk !== 'last') throw new ConfigError(`mpnn has no jumping knowledge (got jk "${o.jk}")`);
+      return new MpnnEncoder(input, { dim: o.dim, steps: o.layers }, rng);
+    },
   },
 ];
 
