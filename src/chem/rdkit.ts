@@ -165,6 +165,11 @@ export interface MolView {
   /** Unique substructure matches (atom indices in query order), as RDKit's GetSubstructMatches. */
   matches(query: Smarts): number[][];
   canonicalSmiles(isomeric?: boolean): string;
+  /**
+   * RDKit's Morgan bit vector (GetMorganFingerprintAsBitVect, no chirality, bond types on), packed
+   * 8 bits per byte with bit i at byte i >> 3, bit i & 7.
+   */
+  morganBits(radius: number, nBits: number): Uint8Array;
 }
 
 class NativeMolView implements MolView {
@@ -183,6 +188,11 @@ class NativeMolView implements MolView {
     return isomeric
       ? this.mol.get_smiles()
       : this.mol.get_smiles(JSON.stringify({ doIsomericSmiles: false }));
+  }
+  morganBits(radius: number, nBits: number): Uint8Array {
+    const packed = this.mol.get_morgan_fp_as_uint8array(JSON.stringify({ radius, nBits })) as Uint8Array;
+    // Copy out so the result never aliases memory owned by the wasm module.
+    return Uint8Array.from(packed);
   }
 }
 
@@ -220,6 +230,7 @@ const EMPTY_VIEW: MolView = {
   record: () => ({ atoms: [], bonds: [], atomRings: [], cipRanks: [] }),
   matches: () => [],
   canonicalSmiles: () => '',
+  morganBits: (_radius, nBits) => new Uint8Array(Math.ceil(nBits / 8)),
 };
 
 /** Parses a molecule given as RDKit JSON (commonchem), e.g. an edited copy of a MolRecord. */

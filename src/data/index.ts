@@ -40,6 +40,19 @@ export {
   type ResolveOptions,
   resolveDatasetFile,
 } from './fetch.js';
+export {
+  type ComputeMolFeaturesOptions,
+  computeMolFeatures,
+  type FeatureWhere,
+  getMolFeatureGenerator,
+  type LoadFeatureFileOptions,
+  listMolFeatureGenerators,
+  loadFeatureFile,
+  MOL_FEATURE_NAMES,
+  type MolFeatureGenerator,
+  type MolFeatureMatrix,
+  type MolFeatureOptions,
+} from './mol-features.js';
 export { buildMolGraph, featurizeSmiles, type MolGraph } from './molgraph.js';
 export {
   type DatasetGroup,

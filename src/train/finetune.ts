@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import { loadRDKit } from '../chem/rdkit.js';
 import { getMolFeatureGenerator, loadFeatureFile } from '../data/mol-features.js';
 import { formatSplitJson, type SplitResult, splitDataset } from '../data/splits/index.js';
 import { ConfigError, InvalidSmilesError } from '../errors.js';
@@ -78,6 +79,7 @@ function molFeatureSource(config: FinetuneConfig): MolFeatureSource | undefined 
   if (name === null) return undefined;
   const gen = getMolFeatureGenerator(name);
   return async (ds) => {
+    await loadRDKit();
     const data = new Float32Array(ds.smiles.length * gen.dim);
     ds.smiles.forEach((s, row) => {
       try {

@@ -124,6 +124,7 @@ export const ENCODERS: EncoderFactory[] = [
       return new MpnnEncoder(input, { dim: o.dim, steps: o.layers }, rng);
     },
   },
+  dmpnnFactory,
 ];
 
 export function encoderNames(): string[] {
