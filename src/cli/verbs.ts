@@ -1,8 +1,11 @@
 /** Every CLI verb, registered in the order `molgrove --help` lists them. One file per verb. */
 import type { Command } from 'commander';
 import { registerDatasets } from './datasets.js';
+import { registerEvaluate } from './evaluate.js';
 import { registerFeaturize } from './featurize.js';
 import { registerFinetune } from './finetune.js';
+import { registerFingerprint } from './fingerprint.js';
+import { registerPredict } from './predict.js';
 import { registerSplit } from './split.js';
 
 export function registerVerbs(program: Command): void {
@@ -10,4 +13,7 @@ export function registerVerbs(program: Command): void {
   registerFeaturize(program);
   registerSplit(program);
   registerFinetune(program);
+  registerPredict(program);
+  registerEvaluate(program);
+  registerFingerprint(program);
 }

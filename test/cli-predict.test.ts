@@ -1,0 +1,225 @@
+/** predict, evaluate and fingerprint, run in-process on a tiny fine-tune made here. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { getFeaturizer } from '../src/chem/featurizers/index.js';
+import { loadRDKit } from '../src/chem/rdkit.js';
+import { main } from '../src/cli/program.js';
+import { batchGraphs } from '../src/data/batch.js';
+import { readCsvSync } from '../src/data/csv.js';
+import { featurizeSmiles } from '../src/data/molgraph.js';
+import { loadModelFile } from '../src/models/model-file-node.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'molgrove-predict-'));
+const savedCache = process.env['MOLGROVE_CACHE_DIR'];
+// The feature cache must not write to the home folder.
+process.env['MOLGROVE_CACHE_DIR'] = join(tmp, 'cache');
+after(() => {
+  if (savedCache === undefined) delete process.env['MOLGROVE_CACHE_DIR'];
+  else process.env['MOLGROVE_CACHE_DIR'] = savedCache;
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+// Label: has an aromatic ring (lower-case atoms in these SMILES).
+const MOLS = [
+  'CCO',
+  'c1ccccc1O',
+  'CC(=O)Nc1ccc(O)cc1',
+  'CCN(CC)CC',
+  'CCCCCC',
+  'c1ccc2ccccc2c1',
+  'CC(C)O',
+  'Cc1ccccc1',
+  'OC(=O)CC',
+  'c1ccncc1',
+  'CCOC(C)=O',
+  'Clc1ccccc1',
+  'CCCCO',
+  'c1ccoc1',
+  'NCCN',
+  'Oc1ccc(Cl)cc1',
+  'CC(=O)C',
+  'c1ccsc1',
+  'CCCN',
+  'COc1ccccc1',
+  'C1CCCCC1',
+  'Nc1ccccc1',
+  'CCC(=O)O',
+  'Cc1ccncc1',
+];
+const label = (s: string): number => (/[a-z]/.test(s.replace(/Cl/g, '')) ? 1 : 0);
+
+/** Runs the CLI in-process; returns the exit code and what it printed on stdout. */
+async function run(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const write = process.stdout.write;
+  // node:test's child process talks to the runner over stdout in binary frames: pass those on.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (typeof chunk !== 'string')
+      return (write as (...a: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+    out += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    return { code: await main(args), out };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+const runDir = join(tmp, 'run');
+const modelPath = join(runDir, 'seed-0', 'model.mgv');
+const input = join(tmp, 'new.csv');
+const NEW = ['CCO', 'c1ccccc1N', 'xyz', 'CC(C)Cc1ccc(cc1)C(C)C(=O)O', 'CCCl'];
+
+describe('predict / evaluate / fingerprint', () => {
+  before(async () => {
+    const csv = join(tmp, 'train.csv');
+    writeFileSync(csv, `smiles,aromatic\n${MOLS.map((s) => `${s},${label(s)}`).join('\n')}\n`);
+    writeFileSync(input, `id,smiles\n${NEW.map((s, i) => `m${i},${s}`).join('\n')}\n`);
+    const saved = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write; // epoch progress
+    try {
+      const r = await run(
+        [
+          'finetune',
+          '--csv',
+          csv,
+          '--split',
+          'random',
+          '--epochs',
+          '2',
+          '--hidden',
+          '16',
+          '--layers',
+          '2',
+        ].concat(['--out', runDir]),
+      );
+      assert.equal(r.code, 0);
+    } finally {
+      process.stderr.write = saved;
+    }
+  });
+
+  test('predict writes probabilities equal to the model, and an error for a bad SMILES', async () => {
+    const out = join(tmp, 'preds.csv');
+    const r = await run(['predict', '--model', modelPath, '--input', input, '--out', out]);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /predicted 4 rows, 1 failed \(1 model\)/);
+    const table = readCsvSync(out);
+    assert.deepEqual(table.header, ['smiles', 'aromatic', 'error']);
+    assert.equal(table.rows.length, NEW.length);
+    assert.deepEqual(table.rows[2]!.slice(0, 2), ['xyz', '']);
+    assert.notEqual(table.rows[2]![2], '');
+
+    const { model } = await loadModelFile(modelPath);
+    await loadRDKit();
+    const featurizer = getFeaturizer(model.spec.featurizer!);
+    const ok = NEW.filter((s) => s !== 'xyz');
+    const want = model.predict({
+      graphs: batchGraphs(ok.map((s) => featurizeSmiles(s, featurizer))),
+      molFeatures: null,
+      size: ok.length,
+    });
+    const got = table.rows.filter((row) => row[0] !== 'xyz');
+    got.forEach((row, k) => {
+      assert.equal(row[2], '');
+      const p = Number(row[1]);
+      assert.ok(p >= 0 && p <= 1);
+      assert.ok(Math.abs(p - want[k]!) < 1e-6, `${row[0]}: ${p} vs ${want[k]}`);
+    });
+
+    // A run directory is an ensemble of its seeds (here one).
+    const r2 = await run(['predict', '--model', runDir, '--input', input, '--out', join(tmp, 'p2.csv')]);
+    assert.equal(r2.code, 0);
+    assert.deepEqual(readCsvSync(join(tmp, 'p2.csv')).rows, table.rows);
+  });
+
+  test('evaluate --json gives a finite mean', async () => {
+    const csv = join(tmp, 'train.csv');
+    const r = await run(['evaluate', '--model', modelPath, '--csv', csv, '--json']);
+    assert.equal(r.code, 0);
+    const j = JSON.parse(r.out) as { mean: number; rows: number; part: string; metric: string };
+    assert.equal(j.part, 'all');
+    assert.equal(j.rows, MOLS.length);
+    assert.ok(Number.isFinite(j.mean) && j.mean >= 0 && j.mean <= 1);
+
+    const t = await run([
+      'evaluate',
+      '--model',
+      modelPath,
+      '--csv',
+      csv,
+      '--split',
+      'random',
+      '--part',
+      'train',
+    ]);
+    assert.equal(t.code, 0);
+    assert.match(t.out, /mean roc-auc: \d\.\d{4}/);
+  });
+
+  test('fingerprint writes CSV and .npy of the right shapes', async () => {
+    const { model } = await loadModelFile(modelPath);
+    const d = model.embedDim;
+    const csvOut = join(tmp, 'emb.csv');
+    const saved = process.stderr.write;
+    let err = '';
+    process.stderr.write = ((c: string) => {
+      err += c;
+      return true;
+    }) as typeof process.stderr.write;
+    let r1: { code: number; out: string };
+    let r2: { code: number; out: string };
+    try {
+      r1 = await run(['fingerprint', '--model', modelPath, '--input', input, '--out', csvOut]);
+      r2 = await run(['fingerprint', '--model', modelPath, '--input', input, '--out', join(tmp, 'emb.npy')]);
+    } finally {
+      process.stderr.write = saved;
+    }
+    assert.equal(r1.code, 0);
+    assert.equal(r2.code, 0);
+    assert.match(err, /row 2 \(line 4\)/);
+    const table = readCsvSync(csvOut);
+    assert.equal(table.header.length, d + 1);
+    assert.equal(table.header[d], `emb_${d - 1}`);
+    assert.equal(table.rows.length, NEW.length);
+    assert.equal(table.rows[2]![1], 'nan');
+    const npy = readFileSync(join(tmp, 'emb.npy'));
+    const headerLen = npy.readUInt16LE(8);
+    assert.match(
+      npy.subarray(10, 10 + headerLen).toString('latin1'),
+      new RegExp(`'shape': \\(${NEW.length}, ${d}\\)`),
+    );
+    assert.equal(npy.length, 10 + headerLen + NEW.length * d * 4);
+    assert.ok(Number.isNaN(npy.readFloatLE(10 + headerLen + 2 * d * 4)));
+    assert.equal(npy.readFloatLE(10 + headerLen), Number(table.rows[0]![1]));
+  });
+
+  test('a missing --model is a usage error (exit code 2)', async () => {
+    const saved = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      const r = await run(['predict', '--input', input, '--out', join(tmp, 'x.csv')]);
+      assert.equal(r.code, 2);
+      const other = join(tmp, 'other.csv');
+      writeFileSync(other, 'smiles,toxic\nCCO,1\nc1ccccc1,0\n');
+      const r3 = await run(['evaluate', '--model', modelPath, '--csv', other]);
+      assert.equal(r3.code, 2);
+      const r2 = await run([
+        'predict',
+        '--model',
+        join(tmp, 'nope.mgv'),
+        '--input',
+        input,
+        '--out',
+        join(tmp, 'x.csv'),
+      ]);
+      assert.equal(r2.code, 2);
+    } finally {
+      process.stderr.write = saved;
+    }
+  });
+});
