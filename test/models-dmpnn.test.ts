@@ -14,6 +14,7 @@ import { DMPNNEncoder, type DmpnnOptions, dmpnnFactory } from '../src/models/enc
 import { DEFAULT_ENCODER_OPTIONS, GraphView, type InputSpec, Linear } from '../src/models/index.js';
 import * as T from '../src/tensor/index.js';
 import { gradcheck } from './helpers/gradcheck.js';
+import { permuteMolecule } from './helpers/molecules.js';
 
 // Includes a lone heavy atom and two disconnected ions: atoms without bonds.
 const SMILES = [
@@ -104,35 +105,6 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
   }
 }
 
-/** The same molecule with its atoms renumbered (old atom i → perm[i]) and its bonds listed in reverse. */
-function permute(g: MolGraph, perm: number[]): MolGraph {
-  const n = g.numAtoms;
-  const m = g.numEdges;
-  const atomCodes = new Int32Array(2 * n);
-  const atomFeatures = new Float32Array(g.atomFeatures.length);
-  for (let i = 0; i < n; i++) {
-    const j = perm[i]!;
-    atomCodes.set(g.atomCodes.subarray(2 * i, 2 * i + 2), 2 * j);
-    atomFeatures.set(g.atomFeatures.subarray(i * g.atomDim, (i + 1) * g.atomDim), j * g.atomDim);
-  }
-  // Bond k (edges 2k, 2k+1) moves to slot nb−1−k with its two directions swapped.
-  const nb = m / 2;
-  const newEdge = (e: number): number => 2 * (nb - 1 - (e >> 1)) + (1 - (e & 1));
-  const edgeIndex = new Int32Array(2 * m);
-  const revEdge = new Int32Array(m);
-  const bondFeatures = new Float32Array(g.bondFeatures.length);
-  const bondCodes = new Int32Array(2 * m);
-  for (let e = 0; e < m; e++) {
-    const f = newEdge(e);
-    edgeIndex[f] = perm[g.edgeIndex[e]!]!;
-    edgeIndex[m + f] = perm[g.edgeIndex[m + e]!]!;
-    revEdge[f] = newEdge(g.revEdge[e]!);
-    bondFeatures.set(g.bondFeatures.subarray(e * g.bondDim, (e + 1) * g.bondDim), f * g.bondDim);
-    bondCodes.set(g.bondCodes.subarray(2 * e, 2 * e + 2), 2 * f);
-  }
-  return { ...g, atomCodes, atomFeatures, edgeIndex, revEdge, bondFeatures, bondCodes };
-}
-
 test('D-MPNN: node embeddings [numNodes, dim]; chemprop parameter names; factory defaults', () => {
   const enc = encoder(spec, {}, 1).eval();
   const view = new GraphView(batchGraphs(chemprop));
@@ -217,7 +189,7 @@ test('D-MPNN: invariant to atom numbering, bond order and molecule order (eval m
     const g = graphs[k]!;
     const perm = Array.from({ length: g.numAtoms }, (_, i) => (i * 5 + 3) % g.numAtoms);
     assert.equal(new Set(perm).size, g.numAtoms);
-    const swapped = batchGraphs([graphs[5]!, permute(g, perm), graphs[0]!]);
+    const swapped = batchGraphs([graphs[5]!, permuteMolecule(g, perm), graphs[0]!]);
     const out2 = T.noGrad(() => enc.forward(new GraphView(swapped)));
     const H = enc.outDim;
     const start = (list: readonly MolGraph[], i: number): number =>

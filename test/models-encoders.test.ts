@@ -26,6 +26,7 @@ import {
 } from '../src/models/index.js';
 import * as T from '../src/tensor/index.js';
 import { gradcheck, randTensor } from './helpers/gradcheck.js';
+import { permuteMolecule } from './helpers/molecules.js';
 
 const SMILES = [
   'CCO',
@@ -53,26 +54,6 @@ function specOf(kind: InputKind): InputSpec {
   if (kind === 'codes') return { kind: 'codes' };
   const g = graphs.features[0]!;
   return { kind: 'features', atomDim: g.atomDim, bondDim: g.bondDim };
-}
-
-/** The same molecule with its atoms renumbered by `perm` (new index of old atom i is perm[i]). */
-function permuteAtoms(g: MolGraph, perm: number[]): MolGraph {
-  const n = g.numAtoms;
-  const m = g.numEdges;
-  const atomCodes = new Int32Array(2 * n);
-  const atomFeatures = new Float32Array(g.atomFeatures.length);
-  for (let i = 0; i < n; i++) {
-    const j = perm[i]!;
-    atomCodes[2 * j] = g.atomCodes[2 * i]!;
-    atomCodes[2 * j + 1] = g.atomCodes[2 * i + 1]!;
-    atomFeatures.set(g.atomFeatures.subarray(i * g.atomDim, (i + 1) * g.atomDim), j * g.atomDim);
-  }
-  const edgeIndex = new Int32Array(2 * m);
-  for (let e = 0; e < m; e++) {
-    edgeIndex[e] = perm[g.edgeIndex[e]!]!;
-    edgeIndex[m + e] = perm[g.edgeIndex[m + e]!]!;
-  }
-  return { ...g, atomCodes, atomFeatures, edgeIndex };
 }
 
 function paramOf(m: Module, name: string): T.Parameter {
@@ -367,7 +348,7 @@ for (const arch of ARCHS) {
       const perm = Array.from({ length: g.numAtoms }, (_, i) => (i * 5 + 3) % g.numAtoms);
       assert.equal(new Set(perm).size, g.numAtoms);
       const swapped = T.noGrad(() =>
-        enc.forward(new GraphView(batchGraphs([permuteAtoms(g, perm), gs[0]!]))),
+        enc.forward(new GraphView(batchGraphs([permuteMolecule(g, perm), gs[0]!]))),
       );
       const D = enc.outDim;
       const off2 = batch.atomOffsets[2]!;

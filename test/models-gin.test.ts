@@ -10,6 +10,7 @@ import type { MolGraph } from '../src/data/molgraph.js';
 import { featurizeSmiles } from '../src/data/molgraph.js';
 import { createGin, GraphView } from '../src/models/index.js';
 import * as T from '../src/tensor/index.js';
+import { permuteMolecule } from './helpers/molecules.js';
 
 const SMILES = [
   'CCO',
@@ -28,26 +29,6 @@ before(async () => {
   graphs = SMILES.map((s) => featurizeSmiles(s, getFeaturizer('hu')));
 });
 
-/** The same molecule with its atoms renumbered by `perm` (new index of old atom i is perm[i]). */
-function permuteAtoms(g: MolGraph, perm: number[]): MolGraph {
-  const n = g.numAtoms;
-  const m = g.numEdges;
-  const atomCodes = new Int32Array(2 * n);
-  const atomFeatures = new Float32Array(g.atomFeatures.length);
-  for (let i = 0; i < n; i++) {
-    const j = perm[i]!;
-    atomCodes[2 * j] = g.atomCodes[2 * i]!;
-    atomCodes[2 * j + 1] = g.atomCodes[2 * i + 1]!;
-    atomFeatures.set(g.atomFeatures.subarray(i * g.atomDim, (i + 1) * g.atomDim), j * g.atomDim);
-  }
-  const edgeIndex = new Int32Array(2 * m);
-  for (let e = 0; e < m; e++) {
-    edgeIndex[e] = perm[g.edgeIndex[e]!]!;
-    edgeIndex[m + e] = perm[g.edgeIndex[m + e]!]!;
-  }
-  return { ...g, atomCodes, atomFeatures, edgeIndex };
-}
-
 test('GIN: logits per molecule and task; eval output is invariant to atom order and molecule order', () => {
   const model = createGin({ numTasks: 3, seed: 1, dim: 32, numLayers: 3 }).eval();
   const batch = batchGraphs(graphs);
@@ -56,7 +37,7 @@ test('GIN: logits per molecule and task; eval output is invariant to atom order 
   const g = graphs[2]!;
   const perm = Array.from({ length: g.numAtoms }, (_, i) => (i * 5 + 3) % g.numAtoms);
   assert.equal(new Set(perm).size, g.numAtoms);
-  const swapped = batchGraphs([permuteAtoms(g, perm), graphs[0]!]);
+  const swapped = batchGraphs([permuteMolecule(g, perm), graphs[0]!]);
   const out2 = T.noGrad(() => model.forward(swapped));
   for (let t = 0; t < 3; t++) {
     assert.ok(Math.abs(out2.data[t]! - out.data[2 * 3 + t]!) < 1e-4, 'permuted atoms, same logits');
