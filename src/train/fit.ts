@@ -73,13 +73,23 @@ function fingerprintOf(run: SeedRun): string {
 }
 
 const rngToJson = (s: number[]): (number | null)[] => s.map((v) => (Number.isNaN(v) ? null : v));
+/** JSON writes NaN (an undefined score) as null; read it back as NaN. */
+const num = (v: number | null): number => (v === null ? Number.NaN : v);
+const reviveRecord = (h: EpochRecord): EpochRecord => ({
+  ...h,
+  trainLoss: num(h.trainLoss),
+  validLoss: num(h.validLoss),
+  valid: num(h.valid),
+  test: num(h.test),
+});
 const rngFromJson = (s: readonly (number | null)[]): number[] => s.map((v) => (v === null ? Number.NaN : v));
 
 export async function trainSeed(run: SeedRun): Promise<SeedResult> {
   const { config, data, dir } = run;
   const resultPath = join(dir, 'result.json');
   if (existsSync(resultPath)) {
-    const result = JSON.parse(readFileSync(resultPath, 'utf8')) as SeedResult;
+    const stored = JSON.parse(readFileSync(resultPath, 'utf8')) as SeedResult;
+    const result: SeedResult = { ...stored, valid: num(stored.valid), test: num(stored.test) };
     run.onEvent?.({ type: 'seed-done', result, reused: true });
     return result;
   }
@@ -125,9 +135,9 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
         `${ckptPath} belongs to a run with a different configuration; use another --out directory or delete it`,
       );
     }
-    history = meta.history;
+    history = meta.history.map(reviveRecord);
     bestEpoch = meta.bestEpoch;
-    bestScore = meta.bestScore;
+    bestScore = num(meta.bestScore);
     bad = meta.bad;
     start = meta.epoch + 1;
     orderRng.setState(rngFromJson(meta.orderRng));
