@@ -28,7 +28,11 @@ const { values: a } = parseArgs({
   },
 });
 
-const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const seeds = Array.from({ length: Number(a.seeds) }, (_, i) => i);
 const rows = [];
 for (const split of list(a.splits)) {
@@ -71,8 +75,12 @@ for (const split of list(a.splits)) {
   }
 }
 const f = (x) => (Number.isNaN(x) ? 'nan' : x.toFixed(3));
-process.stdout.write('| split | dataset | metric | arch | test mean ± std | s/epoch |\n|---|---|---|---|---|---|\n');
+process.stdout.write(
+  '| split | dataset | metric | arch | test mean ± std | s/epoch |\n|---|---|---|---|---|---|\n',
+);
 for (const r of rows) {
-  process.stdout.write(`| ${r.split} | ${r.dataset} | ${r.metric} | ${r.arch} | ${f(r.mean)} ± ${f(r.std)} | ${r.secondsPerEpoch.toFixed(2)} |\n`);
+  process.stdout.write(
+    `| ${r.split} | ${r.dataset} | ${r.metric} | ${r.arch} | ${f(r.mean)} ± ${f(r.std)} | ${r.secondsPerEpoch.toFixed(2)} |\n`,
+  );
 }
 if (a['json-out']) writeFileSync(a['json-out'], `${JSON.stringify(rows, null, 2)}\n`);
