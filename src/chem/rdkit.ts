@@ -248,9 +248,11 @@ function parseNative(smiles: string, where?: { row?: number; source?: string }):
   const text = smiles.trim();
   // An empty cell parses to an empty molecule in RDKit; for a dataset row that is a missing structure.
   if (text === '') throw new InvalidSmilesError(smiles, where);
+  // Outside the try: "RDKit not loaded" is a usage error, not an unparsable row.
+  const rd = rdkit();
   let mol: JSMol | null;
   try {
-    mol = rdkit().get_mol(text);
+    mol = rd.get_mol(text);
   } catch {
     mol = null;
   }
