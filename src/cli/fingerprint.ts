@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
 import { embedSmiles } from '../train/inference.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { encodeNpyFloat32 } from '../util/npy.js';
-import { loadModels, parseBatchSize, readMolFeatures, readSmilesInput } from './model-io.js';
+import { addInputOptions, loadModels, parseBatchSize, readMolFeatures, readSmilesInput } from './model-io.js';
 
 interface FingerprintCliOptions {
   model: string;
@@ -21,24 +21,16 @@ interface FingerprintCliOptions {
 }
 
 export function registerFingerprint(program: Command): void {
-  program
+  const cmd = program
     .command('fingerprint')
     .description('Molecule embeddings from a saved model, as CSV or NumPy .npy')
     .requiredOption('--model <file>', 'model file (seed-<s>/model.mgv)')
     .requiredOption('--input <file>', 'CSV/TSV/.smi file of molecules')
-    .requiredOption('--out <file>', 'output: .npy (float32 rows × dim) or CSV (smiles, emb_0, ...)')
-    .option(
-      '--smiles-column <name>',
-      "SMILES column of --input (default: 'smiles' if present, else the first)",
-    )
-    .option('--batch-size <n>', 'molecules per batch (default 256)')
-    .option(
-      '--mol-features-file <csv>',
-      'molecule features, rows aligned with --input (models trained on a file)',
-    )
-    .action(async (opts: FingerprintCliOptions) => {
-      await runFingerprint(opts);
-    });
+    .requiredOption('--out <file>', 'output: .npy (float32 rows × dim) or CSV (smiles, emb_0, ...)');
+  addInputOptions(cmd);
+  cmd.action(async (opts: FingerprintCliOptions) => {
+    await runFingerprint(opts);
+  });
 }
 
 async function runFingerprint(opts: FingerprintCliOptions): Promise<void> {

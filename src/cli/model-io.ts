@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import { defaultSmilesColumn, findColumn, readCsv } from '../data/csv.js';
 import { loadFeatureFile } from '../data/mol-features.js';
 import { ConfigError } from '../errors.js';
@@ -116,4 +117,18 @@ export async function predictEnsemble(
     if (e !== null) values.fill(Number.NaN, i * width, (i + 1) * width);
   });
   return { values, width, errors };
+}
+
+/** The options every verb that reads molecules for a saved model shares. */
+export function addInputOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--smiles-column <name>',
+      "SMILES column of --input (default: 'smiles' if present, else the first)",
+    )
+    .option('--batch-size <n>', 'molecules per batch (default 256)')
+    .option(
+      '--mol-features-file <csv>',
+      'molecule features, rows aligned with --input (models trained on a file)',
+    );
 }

@@ -6,7 +6,14 @@
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../util/atomic.js';
-import { loadModels, parseBatchSize, predictEnsemble, readMolFeatures, readSmilesInput } from './model-io.js';
+import {
+  addInputOptions,
+  loadModels,
+  parseBatchSize,
+  predictEnsemble,
+  readMolFeatures,
+  readSmilesInput,
+} from './model-io.js';
 
 interface PredictCliOptions {
   model: string;
@@ -18,7 +25,7 @@ interface PredictCliOptions {
 }
 
 export function registerPredict(program: Command): void {
-  program
+  const cmd = program
     .command('predict')
     .description('Predict properties of new molecules with a saved model or a run directory (ensemble)')
     .requiredOption(
@@ -26,19 +33,11 @@ export function registerPredict(program: Command): void {
       'model file (seed-<s>/model.mgv) or a run directory: every seed, averaged',
     )
     .requiredOption('--input <file>', 'CSV/TSV/.smi file of molecules')
-    .requiredOption('--out <file>', 'CSV to write: smiles, one column per task, error')
-    .option(
-      '--smiles-column <name>',
-      "SMILES column of --input (default: 'smiles' if present, else the first)",
-    )
-    .option('--batch-size <n>', 'molecules per batch (default 256)')
-    .option(
-      '--mol-features-file <csv>',
-      'molecule features, rows aligned with --input (models trained on a file)',
-    )
-    .action(async (opts: PredictCliOptions) => {
-      await runPredict(opts);
-    });
+    .requiredOption('--out <file>', 'CSV to write: smiles, one column per task, error');
+  addInputOptions(cmd);
+  cmd.action(async (opts: PredictCliOptions) => {
+    await runPredict(opts);
+  });
 }
 
 async function runPredict(opts: PredictCliOptions): Promise<void> {
