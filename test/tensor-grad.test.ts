@@ -1,6 +1,7 @@
 // Every op of the engine against finite differences (gradcheck), including broadcast layouts,
 // empty segments and single rows.
 
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as T from '../src/tensor/index.js';
 import { gradcheck, randAwayFromZero, randTensor } from './helpers/gradcheck.js';
@@ -48,6 +49,46 @@ test('broadcast arithmetic', () => {
   gradcheck('div scalar numerator', ([a, b]) => T.div(a!, b!), [r(1), pos(2, 3)]);
   gradcheck('affine', ([a]) => T.affine(a!, -1.5, 0.25), [r(3, 2)]);
   gradcheck('addN', ([a, b, c]) => T.addN([a!, b!, c!]), [r(3, 2), r(3, 2), r(3, 2)]);
+});
+
+test('broadcast: the column and row fast paths equal the same ops on b tiled to a full matrix', () => {
+  // [5, 7] ∘ [5, 1] (column) and [5, 7] ∘ [7] (row) take tight loops; the reference tiles b to
+  // [5, 7] (the elementwise path) and sums the tiled gradient back over the broadcast axis.
+  const rows = 5;
+  const cols = 7;
+  for (const op of [T.add, T.sub, T.mul, T.div]) {
+    for (const column of [true, false]) {
+      const a = r(rows, cols);
+      const b = column ? pos(rows, 1) : pos(cols);
+      const bAt = (i: number, j: number): number => b.data[column ? i : j]!;
+      const w = T.tensor(
+        Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i + 1)),
+        [rows, cols],
+      );
+      const x = T.tensor(a.data.slice(), [rows, cols], true);
+      const y = T.tensor(b.data.slice(), b.shape, true);
+      const out = op(x, y);
+      T.backward(T.sum(T.mul(out, w)));
+      const x2 = T.tensor(a.data.slice(), [rows, cols], true);
+      const tiled = T.tensor(
+        Float32Array.from({ length: rows * cols }, (_, k) => bAt(Math.floor(k / cols), k % cols)),
+        [rows, cols],
+        true,
+      );
+      const ref = op(x2, tiled);
+      T.backward(T.sum(T.mul(ref, w)));
+      const gbRef = new Float64Array(b.size);
+      for (let k = 0; k < rows * cols; k++)
+        gbRef[column ? Math.floor(k / cols) : k % cols]! += tiled.grad![k]!;
+      const close = (u: number, v: number): boolean => Math.abs(u - v) <= 1e-5 * (1 + Math.abs(v));
+      const what = `${op.name} ${column ? 'column' : 'row'}`;
+      for (let k = 0; k < rows * cols; k++) {
+        assert.ok(close(out.data[k]!, ref.data[k]!), `${what} out[${k}]`);
+        assert.ok(close(x.grad![k]!, x2.grad![k]!), `${what} grad a[${k}]`);
+      }
+      for (let k = 0; k < b.size; k++) assert.ok(close(y.grad![k]!, gbRef[k]!), `${what} grad b[${k}]`);
+    }
+  }
 });
 
 test('unary math and activations', () => {

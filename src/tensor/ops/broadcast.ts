@@ -63,9 +63,12 @@ export function walkBroadcast(
   }
 }
 
-export type BroadcastKind = 'same' | 'scalarB' | 'scalarA' | 'rowB' | 'rowA' | 'general';
+export type BroadcastKind = 'same' | 'scalarB' | 'scalarA' | 'rowB' | 'rowA' | 'colB' | 'general';
 
-/** Recognizes the layouts that get tight loops: equal shapes, a scalar side, a trailing-row side. */
+/**
+ * Recognizes the layouts that get tight loops: equal shapes, a scalar side, a trailing-row side,
+ * and a per-row column on the right ([…, n, d] with […, n, 1]: degree normalization, row norms).
+ */
 export function broadcastKind(a: Shape, b: Shape, out: Shape, sizeA: number, sizeB: number): BroadcastKind {
   let outSize = 1;
   for (const d of out) outSize *= d;
@@ -75,7 +78,15 @@ export function broadcastKind(a: Shape, b: Shape, out: Shape, sizeA: number, siz
   const last = out[out.length - 1] ?? 1;
   if (sizeA === outSize && sizeB === last && isTrailingRow(b)) return 'rowB';
   if (sizeB === outSize && sizeA === last && isTrailingRow(a)) return 'rowA';
+  if (sizeA === outSize && last > 1 && isColumnOf(b, out)) return 'colB';
   return 'general';
+}
+
+/** s equals out except for a trailing 1 in place of out's last dimension. */
+function isColumnOf(s: Shape, out: Shape): boolean {
+  if (s.length !== out.length || s[s.length - 1] !== 1) return false;
+  for (let i = 0; i < s.length - 1; i++) if (s[i] !== out[i]) return false;
+  return true;
 }
 
 function isTrailingRow(s: Shape): boolean {

@@ -19,6 +19,27 @@ function forward(
   outShape: number[],
 ): void {
   const n = out.length;
+  if (kind === 'colB') {
+    const w = outShape[outShape.length - 1]!;
+    for (let r = 0, o = 0; o < n; r++, o += w) {
+      const v = b[r]!;
+      switch (op) {
+        case 'add':
+          for (let j = o; j < o + w; j++) out[j] = a[j]! + v;
+          break;
+        case 'sub':
+          for (let j = o; j < o + w; j++) out[j] = a[j]! - v;
+          break;
+        case 'mul':
+          for (let j = o; j < o + w; j++) out[j] = a[j]! * v;
+          break;
+        case 'div':
+          for (let j = o; j < o + w; j++) out[j] = a[j]! / v;
+          break;
+      }
+    }
+    return;
+  }
   if (kind === 'same' || kind === 'scalarA' || kind === 'scalarB' || kind === 'rowA' || kind === 'rowB') {
     const la = kind === 'scalarA' ? 1 : kind === 'rowA' ? a.length : n;
     const lb = kind === 'scalarB' ? 1 : kind === 'rowB' ? b.length : n;
@@ -103,6 +124,14 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     const bd = b.data;
     const od = out.data;
     const same = kind === 'same';
+    if (kind === 'colB') {
+      columnBackward(op, g, ad, bd, od, outShape[outShape.length - 1]!, a, b);
+      return;
+    }
+    if (kind === 'rowB') {
+      rowBackward(op, g, ad, bd, od, b.size, a, b);
+      return;
+    }
     const sa = same ? [] : broadcastStrides(a.shape, outShape);
     const sb = same ? [] : broadcastStrides(b.shape, outShape);
     // b before a: once a pass-through gradient has been handed over (passGrad), it is no longer
@@ -174,6 +203,91 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
       walkBroadcast(outShape, sa, sb, visit);
     }
   });
+}
+
+/** Gradients for a [.., n, d] ∘ [.., n, 1] layout: b's row sums the row of a's contributions. */
+function columnBackward(
+  op: BinaryOp,
+  g: Float32Array,
+  ad: Float32Array,
+  bd: Float32Array,
+  od: Float32Array,
+  w: number,
+  a: Tensor,
+  b: Tensor,
+): void {
+  const n = g.length;
+  if (b.requiresGrad) {
+    const gb = gradOf(b);
+    for (let r = 0, o = 0; o < n; r++, o += w) {
+      let s = 0;
+      switch (op) {
+        case 'add':
+          for (let j = o; j < o + w; j++) s += g[j]!;
+          break;
+        case 'sub':
+          for (let j = o; j < o + w; j++) s -= g[j]!;
+          break;
+        case 'mul':
+          for (let j = o; j < o + w; j++) s += g[j]! * ad[j]!;
+          break;
+        case 'div':
+          for (let j = o; j < o + w; j++) s -= (g[j]! * od[j]!) / bd[r]!;
+          break;
+      }
+      gb[r]! += s;
+    }
+  }
+  if (a.requiresGrad) {
+    const ga = gradOf(a);
+    for (let r = 0, o = 0; o < n; r++, o += w) {
+      const v = bd[r]!;
+      if (op === 'add' || op === 'sub') for (let j = o; j < o + w; j++) ga[j]! += g[j]!;
+      else if (op === 'mul') for (let j = o; j < o + w; j++) ga[j]! += g[j]! * v;
+      else for (let j = o; j < o + w; j++) ga[j]! += g[j]! / v;
+    }
+  }
+}
+
+/** Gradients for a [.., d] ∘ [d] layout (bias rows, per-channel weights): b sums over the rows. */
+function rowBackward(
+  op: BinaryOp,
+  g: Float32Array,
+  ad: Float32Array,
+  bd: Float32Array,
+  od: Float32Array,
+  w: number,
+  a: Tensor,
+  b: Tensor,
+): void {
+  const n = g.length;
+  if (b.requiresGrad) {
+    const gb = gradOf(b);
+    for (let o = 0; o < n; o += w) {
+      switch (op) {
+        case 'add':
+          for (let j = 0; j < w; j++) gb[j]! += g[o + j]!;
+          break;
+        case 'sub':
+          for (let j = 0; j < w; j++) gb[j]! -= g[o + j]!;
+          break;
+        case 'mul':
+          for (let j = 0; j < w; j++) gb[j]! += g[o + j]! * ad[o + j]!;
+          break;
+        case 'div':
+          for (let j = 0; j < w; j++) gb[j]! -= (g[o + j]! * od[o + j]!) / bd[j]!;
+          break;
+      }
+    }
+  }
+  if (a.requiresGrad) {
+    const ga = gradOf(a);
+    for (let o = 0; o < n; o += w) {
+      if (op === 'add' || op === 'sub') for (let j = 0; j < w; j++) ga[o + j]! += g[o + j]!;
+      else if (op === 'mul') for (let j = 0; j < w; j++) ga[o + j]! += g[o + j]! * bd[j]!;
+      else for (let j = 0; j < w; j++) ga[o + j]! += g[o + j]! / bd[j]!;
+    }
+  }
 }
 
 export const add = (a: Tensor, b: Tensor): Tensor => binary('add', a, b);
