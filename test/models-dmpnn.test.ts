@@ -1,3 +1,4 @@
+import { fitTiny } from './helpers/overfit.js';
 // chemprop's D-MPNN encoder: shapes and parameter names, agreement with a plain-JS transcription of
 // chemprop's equations written over chemprop's own index maps (a2b, b2a, b2revb) with explicit
 // per-bond loops, invariance to atom/bond/molecule order, finite-difference gradients, and fitting
@@ -227,23 +228,9 @@ test('D-MPNN: fits 8 molecules × 2 tasks (loss falls 20×) with chemprop featur
     const enc = new DMPNNEncoder(input, { dim: 32, layers: 3, dropout: 0, act: 'relu' }, rng);
     const head = new Linear(enc.outDim, 2, rng);
     const view = new GraphView(batchGraphs(graphs));
-    const opt = new T.Adam([...enc.parameters(), ...head.parameters()], { lr: 0.01 });
-    const step = (): number =>
-      T.tidy(() => {
-        opt.zeroGrad();
-        const logits = head.forward(T.segmentMean(enc.forward(view), view.graphIndex, view.numGraphs));
-        const loss = T.bceWithLogits(logits, y);
-        T.backward(loss);
-        opt.step();
-        return loss.item();
-      });
-    const first = step();
-    let last = first;
-    let steps = 1;
-    while (steps < 200 && last > first / 20) {
-      last = step();
-      steps++;
-    }
+    const { first, last, steps } = fitTiny([...enc.parameters(), ...head.parameters()], () =>
+      T.bceWithLogits(head.forward(T.segmentMean(enc.forward(view), view.graphIndex, view.numGraphs)), y),
+    );
     assert.ok(last <= first / 20, `${name}: loss ${first} → ${last} after ${steps} steps`);
   }
 });
