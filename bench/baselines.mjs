@@ -25,6 +25,8 @@ const { values: a } = parseArgs({
     features: { type: 'string', default: 'hu' },
     out: { type: 'string', default: 'runs/baselines' },
     'json-out': { type: 'string' },
+    // Seeds trained at once (worker threads); default one per core.
+    jobs: { type: 'string' },
   },
 });
 
@@ -56,7 +58,11 @@ for (const split of list(a.splits)) {
         },
       ]);
       const t0 = Date.now();
-      const s = await finetune(config, join(a.out, split, dataset, arch));
+      const s = await finetune(
+        config,
+        join(a.out, split, dataset, arch),
+        a.jobs ? { jobs: Number(a.jobs) } : {},
+      );
       const row = {
         split,
         dataset,

@@ -245,6 +245,35 @@ test('multiple seeds: own splits, results.csv, and mean ± population std', asyn
   assert.deepEqual(stored.test, summary.test);
 });
 
+test('seeds trained in parallel worker threads give exactly the files of a sequential run', async () => {
+  const config = resolveConfig([{ ...baseLayer, epochs: 2, seeds: [0, 1, 2], splitSeeds: true }]);
+  const seq = join(tmp, 'runSeq');
+  const par = join(tmp, 'runPar');
+  const events: TrainEvent[] = [];
+  const a = await finetune(config, seq, { noCache: true, jobs: 1 });
+  const b = await finetune(config, par, { noCache: true, jobs: 2, onEvent: (e) => events.push(e) });
+  const timeless = (s: typeof a) => s.seeds.map((r) => ({ ...r, secondsPerEpoch: 0 }));
+  assert.deepEqual(timeless(b), timeless(a));
+  for (const seed of [0, 1, 2]) {
+    for (const file of ['model.mgv', 'split.json']) {
+      const x = readFileSync(join(seq, `seed-${seed}`, file));
+      const y = readFileSync(join(par, `seed-${seed}`, file));
+      assert.ok(x.equals(y), `seed-${seed}/${file} differs`);
+    }
+  }
+  // Every seed's events reach the caller from the workers.
+  for (const seed of [0, 1, 2]) {
+    assert.equal(events.filter((e) => e.type === 'epoch' && e.seed === seed).length, 2);
+    assert.ok(events.some((e) => e.type === 'seed-done' && e.result.seed === seed));
+  }
+  // A failure inside a worker surfaces with its own error class code and message.
+  const bad = resolveConfig([{ ...baseLayer, csv: join(tmp, 'missing.csv'), seeds: [0, 1] }]);
+  await assert.rejects(
+    finetune(bad, join(tmp, 'runBad'), { noCache: true, jobs: 2 }),
+    (e: unknown) => e instanceof ConfigError && /missing\.csv/.test(e.message),
+  );
+});
+
 test('protocol presets resolve, flags override them, unknown keys are named', () => {
   const hu = resolveConfig([{ protocol: 'hu2020', dataset: 'bbbp' }]);
   assert.equal(hu.batchSize, 32);

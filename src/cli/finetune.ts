@@ -98,6 +98,7 @@ interface FinetuneCliOptions extends Record<string, unknown> {
   json?: boolean;
   splitSeeds?: boolean;
   strictSmiles?: boolean;
+  jobs?: string;
 }
 
 export function registerFinetune(program: Command): void {
@@ -111,10 +112,15 @@ export function registerFinetune(program: Command): void {
     .option('--config <file>', 'JSON or YAML file of options (keys as in config.json); flags override it')
     .requiredOption('--out <dir>', 'run directory (rerun with the same directory to resume)')
     .option('--json', 'print the summary as JSON')
+    .option(
+      '--jobs <n>',
+      'seeds trained at once in worker threads (default: one per core; 1: the engine threads)',
+    )
     .action(async (opts: FinetuneCliOptions) => {
       const config = configFromCli(opts);
+      const jobs = opts.jobs === undefined ? undefined : Math.max(1, int(opts.jobs, '--jobs') as number);
       const summary = await runWithInterrupt((signal) =>
-        finetune(config, opts.out, { onEvent: renderEvent, signal }),
+        finetune(config, opts.out, { onEvent: renderEvent, signal, ...(jobs ? { jobs } : {}) }),
       );
       if (opts.json) printJson(summary);
       else printSummary(summary);
@@ -174,7 +180,7 @@ export function renderEvent(e: TrainEvent): void {
       break;
     case 'epoch':
       out(
-        `  epoch ${String(e.epoch).padStart(3)}  loss ${fmt(e.trainLoss)}  valid ${fmt(e.valid)}  test ${fmt(e.test)}` +
+        `  seed ${e.seed} epoch ${String(e.epoch).padStart(3)}  loss ${fmt(e.trainLoss)}  valid ${fmt(e.valid)}  test ${fmt(e.test)}` +
           `  ${e.seconds.toFixed(1)}s${e.best ? '  *' : ''}`,
       );
       break;

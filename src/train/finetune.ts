@@ -7,13 +7,15 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { loadRDKit } from '../chem/rdkit.js';
+import type { MoleculeDataset } from '../data/dataset.js';
 import { getMolFeatureGenerator, loadFeatureFile } from '../data/mol-features.js';
 import { formatSplitJson, type SplitResult, splitDataset } from '../data/splits/index.js';
 import { ConfigError, InvalidSmilesError } from '../errors.js';
-import { getMetric } from '../metrics/index.js';
+import { getMetric, type MetricInfo } from '../metrics/index.js';
 import { DEFAULT_ENCODER_OPTIONS, type EncoderOptions, getEncoder } from '../models/encoders/registry.js';
 import { inputSpecFor } from '../models/inputs.js';
 import { getReadout } from '../models/readout.js';
@@ -32,6 +34,7 @@ import {
 } from './data.js';
 import type { EventSink, SeedResult } from './events.js';
 import { trainSeed } from './fit.js';
+import { runSeedsInWorkers } from './seed-pool.js';
 
 /** The fingerprint-only baseline's alias: no graph encoder, ECFP → MLP. */
 export const FINGERPRINT_ARCH = 'ecfp';
@@ -55,6 +58,11 @@ export interface FinetuneOptions {
   readonly signal?: AbortSignal;
   /** Feature-cache behaviour (tests turn it off). */
   readonly noCache?: boolean;
+  /**
+   * Seeds trained at once, each in a worker thread with single-threaded kernels; 1 trains them one
+   * after the other with the engine's threads. Default: defaultJobs(seeds). Results are identical.
+   */
+  readonly jobs?: number;
 }
 
 /** Mean and population std (ddof 0, NumPy's default, as Hu et al.'s and GROVER's scripts report). */
@@ -172,69 +180,111 @@ async function claimRunDir(outDir: string, config: FinetuneConfig): Promise<void
   await writeJsonAtomic(path, config);
 }
 
+/** What every seed of a run shares: the dataset, its featurized data and the metric. */
+export interface RunContext {
+  readonly config: FinetuneConfig;
+  readonly outDir: string;
+  readonly dataset: MoleculeDataset;
+  readonly data: TaskData;
+  readonly metric: MetricInfo;
+  /** Splits computed so far, by split seed. */
+  readonly splits: Map<number, SplitResult>;
+}
+
+/** Loads and featurizes (through the cache) the data of a run. */
+export async function prepareRun(
+  config: FinetuneConfig,
+  outDir: string,
+  options: { readonly noCache?: boolean } = {},
+): Promise<RunContext> {
+  const dataset = await loadConfigDataset(config);
+  const metricName =
+    config.metric ?? dataset.metric ?? (dataset.taskType === 'regression' ? 'rmse' : 'roc-auc');
+  const metric = getMetric(metricName);
+  const molFeatures = molFeatureSource(config);
+  const data = await prepareTaskData(dataset, {
+    featurizer: config.arch === FINGERPRINT_ARCH ? null : config.features,
+    skipInvalid: config.skipInvalid,
+    ...(molFeatures ? { molFeatures } : {}),
+    ...(options.noCache ? { noCache: true } : {}),
+  });
+  return { config, outDir, dataset, data, metric, splits: new Map() };
+}
+
+/** Trains (or resumes, or reuses) one seed of a prepared run in `<outDir>/seed-<seed>`. */
+export async function runSeed(
+  ctx: RunContext,
+  seed: number,
+  options: Pick<FinetuneOptions, 'onEvent' | 'signal'> = {},
+): Promise<SeedResult> {
+  const { config, dataset: ds, data } = ctx;
+  const splitSeed = config.splitSeeds ? seed : config.splitSeed;
+  let split = ctx.splits.get(splitSeed);
+  if (!split) {
+    split = await splitDataset(ds, config.split, { seed: splitSeed, sizes: config.sizes });
+    ctx.splits.set(splitSeed, split);
+  }
+  const dir = join(ctx.outDir, `seed-${seed}`);
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(join(dir, 'split.json'), formatSplitJson(split));
+  const parts = {
+    train: usableRows(data, split.train),
+    valid: usableRows(data, split.valid),
+    test: usableRows(data, split.test),
+  };
+  if (parts.train.length === 0)
+    throw new ConfigError(`split of '${ds.name}' (seed ${splitSeed}) has no usable training rows`);
+  const scaler =
+    ds.taskType === 'regression' ? fitScaler(targetsOf(data, parts.train), ds.taskNames.length) : null;
+  return trainSeed({
+    config,
+    data,
+    spec: specFor(config, data, scaler),
+    seed,
+    splitSeed,
+    split: parts,
+    dir,
+    metric: ctx.metric.name,
+    info: {
+      dataset: ds.name,
+      split: config.split,
+      splitSeed,
+      metric: ctx.metric.name,
+      molgroveVersion: VERSION,
+    },
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
+/**
+ * Parallel seeds win over the engine's threads whenever there are at least two seeds: the batches
+ * of molecular graphs are small, so a threaded kernel spends much of its time handing work over
+ * (bench/parallel-seeds.mjs measures both).
+ */
+export function defaultJobs(seeds: number): number {
+  return Math.max(1, Math.min(seeds, availableParallelism()));
+}
+
 export async function finetune(
   config: FinetuneConfig,
   outDir: string,
   options: FinetuneOptions = {},
 ): Promise<FinetuneSummary> {
   await claimRunDir(outDir, config);
-  const ds = await loadConfigDataset(config);
-  const metricName = config.metric ?? ds.metric ?? (ds.taskType === 'regression' ? 'rmse' : 'roc-auc');
-  const metric = getMetric(metricName);
-  const molFeatures = molFeatureSource(config);
-  const data = await prepareTaskData(ds, {
-    featurizer: config.arch === FINGERPRINT_ARCH ? null : config.features,
-    skipInvalid: config.skipInvalid,
-    ...(molFeatures ? { molFeatures } : {}),
-    ...(options.noCache ? { noCache: true } : {}),
-  });
+  const ctx = await prepareRun(config, outDir, options);
+  const { dataset: ds, data, metric } = ctx;
   if (data.invalidRows.length > 0) {
     const rows = data.invalidRows.map((r) => [r, ds.smiles[r]!]);
     await writeFileAtomic(join(outDir, 'invalid.csv'), stringify([['row', 'smiles'], ...rows]));
   }
-  const splits = new Map<number, SplitResult>();
-  const results: SeedResult[] = [];
-  for (const seed of config.seeds) {
-    const splitSeed = config.splitSeeds ? seed : config.splitSeed;
-    let split = splits.get(splitSeed);
-    if (!split) {
-      split = await splitDataset(ds, config.split, { seed: splitSeed, sizes: config.sizes });
-      splits.set(splitSeed, split);
-    }
-    const dir = join(outDir, `seed-${seed}`);
-    await mkdir(dir, { recursive: true });
-    await writeFileAtomic(join(dir, 'split.json'), formatSplitJson(split));
-    const parts = {
-      train: usableRows(data, split.train),
-      valid: usableRows(data, split.valid),
-      test: usableRows(data, split.test),
-    };
-    if (parts.train.length === 0)
-      throw new ConfigError(`split of '${ds.name}' (seed ${splitSeed}) has no usable training rows`);
-    const scaler =
-      ds.taskType === 'regression' ? fitScaler(targetsOf(data, parts.train), ds.taskNames.length) : null;
-    const spec = specFor(config, data, scaler);
-    results.push(
-      await trainSeed({
-        config,
-        data,
-        spec,
-        seed,
-        splitSeed,
-        split: parts,
-        dir,
-        metric: metric.name,
-        info: {
-          dataset: ds.name,
-          split: config.split,
-          splitSeed,
-          metric: metric.name,
-          molgroveVersion: VERSION,
-        },
-        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      }),
-    );
+  const jobs = Math.min(options.jobs ?? defaultJobs(config.seeds.length), config.seeds.length);
+  let results: SeedResult[];
+  if (jobs > 1) {
+    results = await runSeedsInWorkers(config, outDir, jobs, options);
+  } else {
+    results = [];
+    for (const seed of config.seeds) results.push(await runSeed(ctx, seed, options));
   }
   const summary: FinetuneSummary = {
     dataset: ds.name,

@@ -34,6 +34,18 @@ export class GATConv extends Module {
     this.edge = this.inline(new EdgeEncoder(input, heads * dim, rng));
   }
 
+  private mask: T.Tensor | undefined;
+  /** [heads·dim, heads] with 1 where row k belongs to head ⌊k / dim⌋. */
+  private headMask(): T.Tensor {
+    if (!this.mask) {
+      const { heads: H, dim: D } = this;
+      const m = new Float32Array(H * D * H);
+      for (let k = 0; k < H * D; k++) m[k * H + Math.floor(k / D)] = 1;
+      this.mask = T.keep(T.tensor(m, [H * D, H]));
+    }
+    return this.mask;
+  }
+
   forward(h: T.Tensor, g: GraphView): T.Tensor {
     const e = g.edgesWithSelfLoops;
     const n = g.numNodes;
@@ -43,11 +55,15 @@ export class GATConv extends Module {
     const x = T.reshape(this.weightLinear.forward(h), [n, H, D]);
     const xj = T.add(T.gatherRows(x, e.src), T.reshape(this.edge.forward(g), [E, H, D]));
     // ⟨[x_i ‖ x_j], att⟩ = ⟨x_i, att[:D]⟩ + ⟨x_j, att[D:]⟩; the x_i half depends on the node only.
-    // The att halves are flattened to [heads·dim] rows so the products take the row-broadcast path.
-    const attI = T.reshape(T.slice(this.att, 2, 0, D), [H * D]);
-    const attJ = T.reshape(T.slice(this.att, 2, D, 2 * D), [H * D]);
+    // Each half becomes a block-diagonal [heads·dim, heads] matrix, so the per-head dot products of
+    // all rows are one GEMM (instead of a broadcast product and a reduction over [rows, heads, dim]).
+    const mask = this.headMask();
+    const block = (from: number): T.Tensor =>
+      T.mul(mask, T.reshape(T.slice(this.att, 2, from, from + D), [H * D, 1]));
     const headDot = (t: T.Tensor, a: T.Tensor, rows: number): T.Tensor =>
-      T.sum(T.reshape(T.mul(T.reshape(t, [rows, H * D]), a), [rows, H, D]), 2);
+      T.matmul(T.reshape(t, [rows, H * D]), a);
+    const attI = block(0);
+    const attJ = block(D);
     const scoreI = T.gatherRows(headDot(x, attI, n), e.dst);
     const scoreJ = headDot(xj, attJ, E);
     const logits = T.leakyRelu(T.add(scoreI, scoreJ), this.negativeSlope);
