@@ -223,3 +223,117 @@ describe('predict / evaluate / fingerprint', () => {
     }
   });
 });
+
+describe('predict: a multi-seed run as an ensemble, molecule features from a file, column names', () => {
+  const dir = join(tmp, 'run-ens');
+  const feats = (mols: readonly string[]): string =>
+    `smiles,n_lower,length\n${mols.map((m) => `${m},${m.replace(/Cl/g, '').replace(/[^a-z]/g, '').length},${m.length}`).join('\n')}\n`;
+  before(async () => {
+    // The target is named 'error', like predict's error column.
+    const csv = join(tmp, 'train-err.csv');
+    writeFileSync(csv, `smiles,error\n${MOLS.map((m) => `${m},${label(m)}`).join('\n')}\n`);
+    writeFileSync(join(tmp, 'train-feats.csv'), feats(MOLS));
+    const saved = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      const r = await run([
+        'finetune',
+        '--csv',
+        csv,
+        '--split',
+        'random',
+        '--epochs',
+        '2',
+        '--hidden',
+        '16',
+        '--layers',
+        '2',
+        '--seeds',
+        '2',
+        '--mol-features-file',
+        join(tmp, 'train-feats.csv'),
+        '--out',
+        dir,
+      ]);
+      assert.equal(r.code, 0);
+    } finally {
+      process.stderr.write = saved;
+    }
+  });
+
+  test("predictions are the mean of the seeds' models, fed the given feature rows", async () => {
+    const newFeats = join(tmp, 'new-feats.csv');
+    writeFileSync(newFeats, feats(NEW));
+    const out = join(tmp, 'ens.csv');
+    const r = await run([
+      'predict',
+      '--model',
+      dir,
+      '--input',
+      input,
+      '--mol-features-file',
+      newFeats,
+      '--out',
+      out,
+    ]);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /mean of 2 models/);
+    const table = readCsvSync(out);
+    assert.deepEqual(table.header, ['smiles', 'error_pred', 'error']);
+
+    await loadRDKit();
+    const models = await Promise.all([0, 1].map((s) => loadModelFile(join(dir, `seed-${s}`, 'model.mgv'))));
+    assert.equal(models[0]!.model.spec.molFeatures?.generator, 'file');
+    const ok = NEW.map((m, i) => [m, i] as const).filter(([m]) => m !== 'xyz');
+    const featRows = readCsvSync(newFeats).rows;
+    const molFeatures = Float32Array.from(ok.flatMap(([, i]) => featRows[i]!.slice(1).map(Number)));
+    const featurizer = getFeaturizer(models[0]!.model.spec.featurizer!);
+    const input2 = {
+      graphs: batchGraphs(ok.map(([m]) => featurizeSmiles(m, featurizer))),
+      molFeatures,
+      size: ok.length,
+    };
+    const p0 = models[0]!.model.predict(input2);
+    const p1 = models[1]!.model.predict(input2);
+    assert.ok(
+      p0.some((v, k) => Math.abs(v - p1[k]!) > 1e-6),
+      'the two seeds give different models',
+    );
+    ok.forEach(([m, i], k) => {
+      const got = Number(table.rows[i]![1]);
+      const want = (p0[k]! + p1[k]!) / 2;
+      assert.ok(Math.abs(got - want) < 1e-6, `${m}: ${got} vs ${want}`);
+    });
+  });
+
+  test('a model trained on a feature file refuses to predict without one, or with misaligned rows', async () => {
+    const saved = process.stderr.write;
+    let err = '';
+    process.stderr.write = ((c: string) => {
+      err += c;
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const r = await run(['predict', '--model', dir, '--input', input, '--out', join(tmp, 'nofeat.csv')]);
+      assert.equal(r.code, 2);
+      assert.match(err, /--mol-features-file/);
+      const short = join(tmp, 'short-feats.csv');
+      writeFileSync(short, feats(NEW.slice(0, 2)));
+      const r2 = await run([
+        'predict',
+        '--model',
+        dir,
+        '--input',
+        input,
+        '--mol-features-file',
+        short,
+        '--out',
+        join(tmp, 'short.csv'),
+      ]);
+      assert.notEqual(r2.code, 0);
+      assert.match(err, /2 feature rows but the dataset has 5 molecules/);
+    } finally {
+      process.stderr.write = saved;
+    }
+  });
+});

@@ -40,6 +40,15 @@ export function registerPredict(program: Command): void {
   });
 }
 
+/**
+ * smiles, one column per task, error. A task named like one of the two fixed columns gets a
+ * `_pred` suffix, so every column name stays unique.
+ */
+export function predictionHeader(taskNames: readonly string[]): string[] {
+  const fixed = new Set(['smiles', 'error']);
+  return ['smiles', ...taskNames.map((t) => (fixed.has(t.toLowerCase()) ? `${t}_pred` : t)), 'error'];
+}
+
 async function runPredict(opts: PredictCliOptions): Promise<void> {
   const batchSize = parseBatchSize(opts.batchSize);
   const { models } = await loadModels(opts.model);
@@ -53,7 +62,7 @@ async function runPredict(opts: PredictCliOptions): Promise<void> {
     const cells = Array.from({ length: w }, (_, t) => (err === null ? String(res.values[i * w + t]) : ''));
     return [s, ...cells, err ?? ''];
   });
-  await writeFileAtomic(opts.out, stringify([['smiles', ...taskNames, 'error'], ...rows]));
+  await writeFileAtomic(opts.out, stringify([predictionHeader(taskNames), ...rows]));
   const failed = res.errors.filter((e) => e !== null).length;
   const used = models.length === 1 ? '1 model' : `mean of ${models.length} models`;
   process.stdout.write(
