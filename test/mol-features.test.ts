@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { RDKIT2D_NAMES, rdkit2dOfSmiles } from '../src/chem/descriptors/index.js';
+import { normalizeRdkit2d } from '../src/chem/descriptors/normalize.js';
 import { hashedMorganCounts, morganBits, morganCounts } from '../src/chem/fingerprints.js';
 import { loadRDKit, withMol } from '../src/chem/rdkit.js';
 import {
@@ -139,8 +141,10 @@ describe('Morgan fingerprints match python3-rdkit', () => {
 });
 
 describe('mol feature registry', () => {
-  test('morgan and morgan_count are registered with their dims; rdkit2d_normalized is not (yet)', () => {
-    assert.deepEqual([...MOL_FEATURE_NAMES], ['morgan', 'morgan_count']);
+  test('morgan, morgan_count, rdkit2d and rdkit2d_normalized are registered with their dims', () => {
+    assert.deepEqual([...MOL_FEATURE_NAMES], ['morgan', 'morgan_count', 'rdkit2d', 'rdkit2d_normalized']);
+    assert.equal(getMolFeatureGenerator('rdkit_2d_normalized').name, 'rdkit2d_normalized');
+    assert.equal(getMolFeatureGenerator('rdkit2d').dim, 200);
     assert.equal(getMolFeatureGenerator('morgan').dim, 2048);
     assert.equal(getMolFeatureGenerator('morgan_count').dim, 2048);
     assert.equal(getMolFeatureGenerator('ECFP', { nBits: 1024 }).name, 'morgan');
@@ -151,11 +155,11 @@ describe('mol feature registry', () => {
 
   test('an unknown name fails listing the choices', () => {
     assert.throws(
-      () => getMolFeatureGenerator('rdkit2d_normalized'),
+      () => getMolFeatureGenerator('rdkit3d'),
       (err: unknown) =>
         err instanceof ConfigError &&
-        err.message.includes("'rdkit2d_normalized'") &&
-        err.message.includes('morgan, morgan_count'),
+        err.message.includes("'rdkit3d'") &&
+        err.message.includes('morgan, morgan_count, rdkit2d, rdkit2d_normalized'),
     );
   });
 
@@ -177,6 +181,32 @@ describe('mol feature registry', () => {
     }
     // Benzene: six identical aromatic CH atoms fall into one count bin at radius 0.
     assert.ok(Math.max(...counts.data.subarray(2048, 4096)) === 6);
+  });
+
+  test('rdkit2d_normalized: the raw descriptors through the CDFs, in [0, 1], uncomputable values as 0', async () => {
+    await loadRDKit();
+    const norm = getMolFeatureGenerator('rdkit2d_normalized');
+    const raw = getMolFeatureGenerator('rdkit2d');
+    // Selenium has no Gasteiger parameters: its partial charges are NaN in RDKit.
+    for (const smi of ['CC(=O)Oc1ccccc1C(=O)O', 'C[Se]C', 'CCN(CC)CC']) {
+      const r = rdkit2dOfSmiles(smi);
+      const v = norm.compute(smi);
+      assert.deepEqual(v, normalizeRdkit2d(r));
+      assert.ok(
+        v.every((x) => x >= 0 && x <= 1),
+        smi,
+      );
+      const plain = raw.compute(smi);
+      plain.forEach((x, i) => {
+        assert.equal(x, Number.isFinite(r[i]!) ? Math.fround(r[i]!) : 0, `${smi} ${RDKIT2D_NAMES[i]}`);
+      });
+    }
+    const se = rdkit2dOfSmiles('C[Se]C');
+    assert.ok(
+      Number.isNaN(se[RDKIT2D_NAMES.indexOf('MaxPartialCharge')]!),
+      'NaN charges reach the raw vector',
+    );
+    assert.equal(norm.compute('C[Se]C')[RDKIT2D_NAMES.indexOf('MaxPartialCharge')], 0);
   });
 
   test('computeMolFeatures names the row of an unparsable or empty SMILES', async () => {

@@ -149,15 +149,19 @@ function connectivityInvariants(record: MolRecord): Uint32Array {
   return out;
 }
 
-/** RDKit's GetHashedMorganFingerprint(mol, radius, nBits) (no chirality, bond types on) as floats. */
-export function hashedMorganCounts(record: MolRecord, radius: number, nBits: number): Float32Array {
+/**
+ * The identifiers of RDKit's unfolded Morgan fingerprint (GetMorganFingerprint: connectivity
+ * invariants, bond types on, no chirality), each passed to `emit` with its radius (0 for the atom
+ * invariants), in RDKit's order. Duplicates are emitted as RDKit counts them.
+ */
+export function morganIdentifiers(
+  record: MolRecord,
+  radius: number,
+  emit: (id: number, layer: number) => void,
+): void {
   const nAtoms = record.atoms.length;
   const nBonds = record.bonds.length;
   const words = Math.max(1, Math.ceil(nBonds / 32));
-  const res = new Float32Array(nBits);
-  const add = (invariant: number): void => {
-    res[invariant % nBits]!++;
-  };
 
   const atomBonds: number[][] = Array.from({ length: nAtoms }, () => []);
   const bondType = new Int32Array(nBonds);
@@ -168,7 +172,7 @@ export function hashedMorganCounts(record: MolRecord, radius: number, nBits: num
   });
 
   let invariants = connectivityInvariants(record);
-  for (const inv of invariants) add(inv);
+  for (const inv of invariants) emit(inv, 0);
 
   // Environments already in the fingerprint, keyed by the bond set they cover.
   const seen = new Set<string>();
@@ -215,12 +219,20 @@ export function hashedMorganCounts(record: MolRecord, radius: number, nBits: num
       if (seen.has(r.key)) {
         dead[r.atom] = 1;
       } else {
-        add(r.invariant);
+        emit(r.invariant, layer + 1);
         seen.add(r.key);
       }
     }
     invariants = next;
     envs = nextEnvs;
   }
+}
+
+/** RDKit's GetHashedMorganFingerprint(mol, radius, nBits) (no chirality, bond types on) as floats. */
+export function hashedMorganCounts(record: MolRecord, radius: number, nBits: number): Float32Array {
+  const res = new Float32Array(nBits);
+  morganIdentifiers(record, radius, (id) => {
+    res[id % nBits]!++;
+  });
   return res;
 }

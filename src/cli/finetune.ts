@@ -6,6 +6,7 @@
  * `--out`; rerunning the same command resumes where it stopped.
  */
 import type { Command } from 'commander';
+import { MOL_FEATURE_NAMES } from '../data/mol-features.js';
 import { ConfigError } from '../errors.js';
 import { encoderNames } from '../models/encoders/registry.js';
 import { readoutNames } from '../models/readout.js';
@@ -60,7 +61,7 @@ const FLAGS: readonly [string, keyof FinetuneConfig, Parse, string][] = [
     '--mol-features <name>',
     'molFeatures',
     str,
-    'molecule features appended after the readout (morgan, morgan_count)',
+    `molecule features appended after the readout: ${MOL_FEATURE_NAMES.join(', ')}`,
   ],
   [
     '--mol-features-file <csv>',

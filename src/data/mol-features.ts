@@ -5,6 +5,8 @@
  * `chemprop/features/features_generators.py` (`morgan`, `morgan_count`, later `rdkit_2d_normalized`),
  * plus user-provided feature files (chemprop's `--features_path`) aligned row by row with a dataset.
  */
+import { RDKIT2D_NAMES, rdkit2dOfSmiles } from '../chem/descriptors/index.js';
+import { normalizeRdkit2d } from '../chem/descriptors/normalize.js';
 import { morganBits, morganCounts, resolveMorganOptions } from '../chem/fingerprints.js';
 import { loadRDKit } from '../chem/rdkit.js';
 import { ConfigError, DatasetError, InvalidSmilesError, unknownChoice } from '../errors.js';
@@ -73,8 +75,38 @@ const SPECS: readonly GeneratorSpec[] = [
       };
     },
   },
-  // `rdkit2d_normalized` (chemprop's `rdkit_2d_normalized`: 200 RDKit descriptors scaled by CDFs
-  // fitted on ChEMBL, GROVER's default) belongs here; it is a later issue and deliberately absent.
+  {
+    name: 'rdkit2d',
+    aliases: ['rdkit_2d'],
+    description: "chemprop's rdkit_2d: the 200 RDKit descriptors of descriptastorus RDKit2D, raw",
+    create() {
+      return {
+        name: 'rdkit2d',
+        aliases: this.aliases,
+        description: this.description,
+        dim: RDKIT2D_NAMES.length,
+        // A descriptor RDKit cannot compute (NaN, ±inf: e.g. Gasteiger charges of metals) becomes 0,
+        // as chemprop does for NaN; NaN here would mark the whole row unusable.
+        compute: (smiles, where) =>
+          Float32Array.from(rdkit2dOfSmiles(smiles, where), (v) => (Number.isFinite(v) ? v : 0)),
+      };
+    },
+  },
+  {
+    name: 'rdkit2d_normalized',
+    aliases: ['rdkit_2d_normalized'],
+    description:
+      "chemprop's and GROVER's rdkit_2d_normalized: the 200 descriptors through descriptastorus's fitted CDFs",
+    create() {
+      return {
+        name: 'rdkit2d_normalized',
+        aliases: this.aliases,
+        description: this.description,
+        dim: RDKIT2D_NAMES.length,
+        compute: (smiles, where) => normalizeRdkit2d(rdkit2dOfSmiles(smiles, where)),
+      };
+    },
+  },
 ];
 
 const BY_ALIAS = new Map<string, GeneratorSpec>();
