@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getFeaturizer } from '../src/chem/featurizers/index.js';
 import { loadRDKit } from '../src/chem/rdkit.js';
-import { main } from '../src/cli/program.js';
 import { batchGraphs } from '../src/data/batch.js';
 import { readCsvSync } from '../src/data/csv.js';
 import { featurizeSmiles } from '../src/data/molgraph.js';
 import { loadModelFile } from '../src/models/model-file-node.js';
+import { runCli } from './helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'molgrove-predict-'));
 const savedCache = process.env['MOLGROVE_CACHE_DIR'];
@@ -51,23 +51,7 @@ const MOLS = [
 ];
 const label = (s: string): number => (/[a-z]/.test(s.replace(/Cl/g, '')) ? 1 : 0);
 
-/** Runs the CLI in-process; returns the exit code and what it printed on stdout. */
-async function run(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const write = process.stdout.write;
-  // node:test's child process talks to the runner over stdout in binary frames: pass those on.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    if (typeof chunk !== 'string')
-      return (write as (...a: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
-    out += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return { code: await main(args), out };
-  } finally {
-    process.stdout.write = write;
-  }
-}
+const run = runCli;
 
 const runDir = join(tmp, 'run');
 const modelPath = join(runDir, 'seed-0', 'model.mgv');
@@ -79,28 +63,22 @@ describe('predict / evaluate / fingerprint', () => {
     const csv = join(tmp, 'train.csv');
     writeFileSync(csv, `smiles,aromatic\n${MOLS.map((s) => `${s},${label(s)}`).join('\n')}\n`);
     writeFileSync(input, `id,smiles\n${NEW.map((s, i) => `m${i},${s}`).join('\n')}\n`);
-    const saved = process.stderr.write;
-    process.stderr.write = (() => true) as typeof process.stderr.write; // epoch progress
-    try {
-      const r = await run(
-        [
-          'finetune',
-          '--csv',
-          csv,
-          '--split',
-          'random',
-          '--epochs',
-          '2',
-          '--hidden',
-          '16',
-          '--layers',
-          '2',
-        ].concat(['--out', runDir]),
-      );
-      assert.equal(r.code, 0);
-    } finally {
-      process.stderr.write = saved;
-    }
+    const r = await run(
+      [
+        'finetune',
+        '--csv',
+        csv,
+        '--split',
+        'random',
+        '--epochs',
+        '2',
+        '--hidden',
+        '16',
+        '--layers',
+        '2',
+      ].concat(['--out', runDir]),
+    );
+    assert.equal(r.code, 0);
   });
 
   test('predict writes probabilities equal to the model, and an error for a bad SMILES', async () => {
@@ -165,23 +143,19 @@ describe('predict / evaluate / fingerprint', () => {
     const { model } = await loadModelFile(modelPath);
     const d = model.embedDim;
     const csvOut = join(tmp, 'emb.csv');
-    const saved = process.stderr.write;
-    let err = '';
-    process.stderr.write = ((c: string) => {
-      err += c;
-      return true;
-    }) as typeof process.stderr.write;
-    let r1: { code: number; out: string };
-    let r2: { code: number; out: string };
-    try {
-      r1 = await run(['fingerprint', '--model', modelPath, '--input', input, '--out', csvOut]);
-      r2 = await run(['fingerprint', '--model', modelPath, '--input', input, '--out', join(tmp, 'emb.npy')]);
-    } finally {
-      process.stderr.write = saved;
-    }
+    const r1 = await run(['fingerprint', '--model', modelPath, '--input', input, '--out', csvOut]);
+    const r2 = await run([
+      'fingerprint',
+      '--model',
+      modelPath,
+      '--input',
+      input,
+      '--out',
+      join(tmp, 'emb.npy'),
+    ]);
     assert.equal(r1.code, 0);
     assert.equal(r2.code, 0);
-    assert.match(err, /row 2 \(line 4\)/);
+    assert.match(r1.err, /row 2 \(line 4\)/);
     const table = readCsvSync(csvOut);
     assert.equal(table.header.length, d + 1);
     assert.equal(table.header[d], `emb_${d - 1}`);
@@ -199,28 +173,22 @@ describe('predict / evaluate / fingerprint', () => {
   });
 
   test('a missing --model is a usage error (exit code 2)', async () => {
-    const saved = process.stderr.write;
-    process.stderr.write = (() => true) as typeof process.stderr.write;
-    try {
-      const r = await run(['predict', '--input', input, '--out', join(tmp, 'x.csv')]);
-      assert.equal(r.code, 2);
-      const other = join(tmp, 'other.csv');
-      writeFileSync(other, 'smiles,toxic\nCCO,1\nc1ccccc1,0\n');
-      const r3 = await run(['evaluate', '--model', modelPath, '--csv', other]);
-      assert.equal(r3.code, 2);
-      const r2 = await run([
-        'predict',
-        '--model',
-        join(tmp, 'nope.mgv'),
-        '--input',
-        input,
-        '--out',
-        join(tmp, 'x.csv'),
-      ]);
-      assert.equal(r2.code, 2);
-    } finally {
-      process.stderr.write = saved;
-    }
+    const r = await run(['predict', '--input', input, '--out', join(tmp, 'x.csv')]);
+    assert.equal(r.code, 2);
+    const other = join(tmp, 'other.csv');
+    writeFileSync(other, 'smiles,toxic\nCCO,1\nc1ccccc1,0\n');
+    const r3 = await run(['evaluate', '--model', modelPath, '--csv', other]);
+    assert.equal(r3.code, 2);
+    const r2 = await run([
+      'predict',
+      '--model',
+      join(tmp, 'nope.mgv'),
+      '--input',
+      input,
+      '--out',
+      join(tmp, 'x.csv'),
+    ]);
+    assert.equal(r2.code, 2);
   });
 });
 
@@ -233,32 +201,26 @@ describe('predict: a multi-seed run as an ensemble, molecule features from a fil
     const csv = join(tmp, 'train-err.csv');
     writeFileSync(csv, `smiles,error\n${MOLS.map((m) => `${m},${label(m)}`).join('\n')}\n`);
     writeFileSync(join(tmp, 'train-feats.csv'), feats(MOLS));
-    const saved = process.stderr.write;
-    process.stderr.write = (() => true) as typeof process.stderr.write;
-    try {
-      const r = await run([
-        'finetune',
-        '--csv',
-        csv,
-        '--split',
-        'random',
-        '--epochs',
-        '2',
-        '--hidden',
-        '16',
-        '--layers',
-        '2',
-        '--seeds',
-        '2',
-        '--mol-features-file',
-        join(tmp, 'train-feats.csv'),
-        '--out',
-        dir,
-      ]);
-      assert.equal(r.code, 0);
-    } finally {
-      process.stderr.write = saved;
-    }
+    const r = await run([
+      'finetune',
+      '--csv',
+      csv,
+      '--split',
+      'random',
+      '--epochs',
+      '2',
+      '--hidden',
+      '16',
+      '--layers',
+      '2',
+      '--seeds',
+      '2',
+      '--mol-features-file',
+      join(tmp, 'train-feats.csv'),
+      '--out',
+      dir,
+    ]);
+    assert.equal(r.code, 0);
   });
 
   test("predictions are the mean of the seeds' models, fed the given feature rows", async () => {
@@ -307,33 +269,23 @@ describe('predict: a multi-seed run as an ensemble, molecule features from a fil
   });
 
   test('a model trained on a feature file refuses to predict without one, or with misaligned rows', async () => {
-    const saved = process.stderr.write;
-    let err = '';
-    process.stderr.write = ((c: string) => {
-      err += c;
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      const r = await run(['predict', '--model', dir, '--input', input, '--out', join(tmp, 'nofeat.csv')]);
-      assert.equal(r.code, 2);
-      assert.match(err, /--mol-features-file/);
-      const short = join(tmp, 'short-feats.csv');
-      writeFileSync(short, feats(NEW.slice(0, 2)));
-      const r2 = await run([
-        'predict',
-        '--model',
-        dir,
-        '--input',
-        input,
-        '--mol-features-file',
-        short,
-        '--out',
-        join(tmp, 'short.csv'),
-      ]);
-      assert.notEqual(r2.code, 0);
-      assert.match(err, /2 feature rows but the dataset has 5 molecules/);
-    } finally {
-      process.stderr.write = saved;
-    }
+    const r = await run(['predict', '--model', dir, '--input', input, '--out', join(tmp, 'nofeat.csv')]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--mol-features-file/);
+    const short = join(tmp, 'short-feats.csv');
+    writeFileSync(short, feats(NEW.slice(0, 2)));
+    const r2 = await run([
+      'predict',
+      '--model',
+      dir,
+      '--input',
+      input,
+      '--mol-features-file',
+      short,
+      '--out',
+      join(tmp, 'short.csv'),
+    ]);
+    assert.notEqual(r2.code, 0);
+    assert.match(r2.err, /2 feature rows but the dataset has 5 molecules/);
   });
 });

@@ -1,5 +1,6 @@
 /** Every CLI verb, registered in the order `molgrove --help` lists them. One file per verb. */
 import type { Command } from 'commander';
+import { registerBuildVocab } from './build-vocab.js';
 import { registerDatasets } from './datasets.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerFeaturize } from './featurize.js';
@@ -16,4 +17,5 @@ export function registerVerbs(program: Command): void {
   registerPredict(program);
   registerEvaluate(program);
   registerFingerprint(program);
+  registerBuildVocab(program);
 }
