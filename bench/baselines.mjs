@@ -6,7 +6,7 @@
 //   node bench/baselines.mjs --archs gin,gcn --datasets bbbp,esol --splits scaffold,balanced_scaffold \
 //     --seeds 3 --epochs 10 --hidden 128 --layers 3 --out runs/baselines
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../dist/src/train/config.js';
@@ -27,6 +27,8 @@ const { values: a } = parseArgs({
     'json-out': { type: 'string' },
     // Seeds trained at once (worker threads); default one per core.
     jobs: { type: 'string' },
+    // Only tabulate the finished runs under --out (no training).
+    report: { type: 'boolean', default: false },
   },
 });
 
@@ -35,6 +37,18 @@ const list = (s) =>
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
+/** Median epoch time over every epoch of every seed (robust to an epoch slowed by a busy machine). */
+function medianEpochSeconds(dir, seedResults) {
+  const times = seedResults.flatMap((r) =>
+    readFileSync(join(dir, `seed-${r.seed}`, 'epochs.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).seconds),
+  );
+  times.sort((x, y) => x - y);
+  return times[Math.floor(times.length / 2)];
+}
+
 const seeds = Array.from({ length: Number(a.seeds) }, (_, i) => i);
 const rows = [];
 for (const split of list(a.splits)) {
@@ -57,12 +71,12 @@ for (const split of list(a.splits)) {
           ...(a.dropout ? { dropout: Number(a.dropout) } : {}),
         },
       ]);
+      const dir = join(a.out, split, dataset, arch);
+      if (a.report && !existsSync(join(dir, 'results.json'))) continue;
       const t0 = Date.now();
-      const s = await finetune(
-        config,
-        join(a.out, split, dataset, arch),
-        a.jobs ? { jobs: Number(a.jobs) } : {},
-      );
+      const s = a.report
+        ? JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'))
+        : await finetune(config, dir, a.jobs ? { jobs: Number(a.jobs) } : {});
       const row = {
         split,
         dataset,
@@ -72,7 +86,7 @@ for (const split of list(a.splits)) {
         mean: s.test.mean,
         std: s.test.std,
         seeds: s.seeds.length,
-        secondsPerEpoch: s.secondsPerEpoch,
+        secondsPerEpoch: medianEpochSeconds(dir, s.seeds),
         wallSeconds: (Date.now() - t0) / 1000,
       };
       rows.push(row);
@@ -82,7 +96,7 @@ for (const split of list(a.splits)) {
 }
 const f = (x) => (Number.isNaN(x) ? 'nan' : x.toFixed(3));
 process.stdout.write(
-  '| split | dataset | metric | arch | test mean ± std | s/epoch |\n|---|---|---|---|---|---|\n',
+  '| split | dataset | metric | arch | test mean ± std | s/epoch (median) |\n|---|---|---|---|---|---|\n',
 );
 for (const r of rows) {
   process.stdout.write(
