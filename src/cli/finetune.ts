@@ -90,6 +90,13 @@ const FLAGS: readonly [string, keyof FinetuneConfig, Parse, string][] = [
   ['--patience <n>', 'patience', int, 'early stopping: epochs without improvement'],
   ['--metric <name>', 'metric', str, "metric (default: the dataset's)"],
   ['--select-by <what>', 'selectBy', str, 'best epoch by validation metric or loss'],
+  [
+    '--from <file>',
+    'from',
+    str,
+    'start from a pretrained encoder (or a model file): its architecture and featurizer',
+  ],
+  ['--encoder-lr-scale <x>', 'encoderLrScale', num, "encoder learning rate as a multiple of the head's"],
   ['--protocol <name>', 'protocol', str, `published protocol preset: ${Object.keys(PROTOCOLS).join(', ')}`],
 ];
 
@@ -99,6 +106,7 @@ interface FinetuneCliOptions extends Record<string, unknown> {
   json?: boolean;
   splitSeeds?: boolean;
   strictSmiles?: boolean;
+  freezeEncoder?: boolean;
   jobs?: string;
 }
 
@@ -110,6 +118,7 @@ export function registerFinetune(program: Command): void {
   cmd
     .option('--split-seeds', 'each run seed also seeds its split (GROVER folds)')
     .option('--strict-smiles', 'stop at the first unparsable SMILES instead of skipping it')
+    .option('--freeze-encoder', "keep the (pretrained) encoder's weights fixed; train the head only")
     .option('--config <file>', 'JSON or YAML file of options (keys as in config.json); flags override it')
     .requiredOption('--out <dir>', 'run directory (rerun with the same directory to resume)')
     .option('--json', 'print the summary as JSON')
@@ -141,6 +150,7 @@ export function configFromCli(opts: FinetuneCliOptions): FinetuneConfig {
   }
   if (opts.splitSeeds) flags['splitSeeds'] = true;
   if (opts.strictSmiles) flags['skipInvalid'] = false;
+  if (opts.freezeEncoder) flags['freezeEncoder'] = true;
   const file = opts.config ? readConfigFile(opts.config) : {};
   return resolveConfig([file, flags], opts.config ? `config (${opts.config} + flags)` : 'options');
 }

@@ -69,6 +69,15 @@ export const FinetuneConfigSchema = z
     selectBy: z.enum(['metric', 'loss']).default('metric'),
     /** Drop unparsable SMILES (listed in invalid.csv) instead of stopping at the first. */
     skipInvalid: z.boolean().default(true),
+    /**
+     * A pretrained encoder (or a model file) to start from. Its file decides the encoder
+     * architecture and featurizer; dropout and everything after the encoder stay configurable.
+     */
+    from: z.string().min(1).optional(),
+    /** Keep the encoder's weights fixed (batch-norm statistics still update, as in torch). */
+    freezeEncoder: z.boolean().default(false),
+    /** The encoder's learning rate as a multiple of the head's (GROVER's fine_tune_coff). */
+    encoderLrScale: z.number().min(0).default(1),
     /** The protocol preset this config started from (informational). */
     protocol: z.string().optional(),
   })

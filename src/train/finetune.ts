@@ -16,8 +16,10 @@ import { getMolFeatureGenerator, loadFeatureFile } from '../data/mol-features.js
 import { formatSplitJson, type SplitResult, splitDataset } from '../data/splits/index.js';
 import { ConfigError, InvalidSmilesError } from '../errors.js';
 import { getMetric, type MetricInfo } from '../metrics/index.js';
+import type { DecodedEncoder, EncoderDescription } from '../models/encoder-file.js';
 import { DEFAULT_ENCODER_OPTIONS, type EncoderOptions, getEncoder } from '../models/encoders/registry.js';
 import { inputSpecFor } from '../models/inputs.js';
+import { loadEncoderFile } from '../models/model-file-node.js';
 import { getReadout } from '../models/readout.js';
 import type { ModelSpec } from '../models/spec.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
@@ -102,7 +104,12 @@ function molFeatureSource(config: FinetuneConfig): MolFeatureSource | undefined 
 }
 
 /** The model a config describes, for this data and (regression) target scaler. */
-export function specFor(config: FinetuneConfig, data: TaskData, scaler: ModelSpec['scaler']): ModelSpec {
+export function specFor(
+  config: FinetuneConfig,
+  data: TaskData,
+  scaler: ModelSpec['scaler'],
+  pretrained: EncoderDescription | null = null,
+): ModelSpec {
   const taskType = data.dataset.taskType;
   if (taskType !== 'classification' && taskType !== 'regression')
     throw new ConfigError(`cannot fine-tune on a dataset of type ${taskType}`);
@@ -138,7 +145,6 @@ export function specFor(config: FinetuneConfig, data: TaskData, scaler: ModelSpe
       },
     };
   }
-  const factory = getEncoder(config.arch);
   const given: Partial<EncoderOptions> = {
     ...(config.hidden !== undefined ? { dim: config.hidden } : {}),
     ...(config.layers !== undefined ? { layers: config.layers } : {}),
@@ -148,13 +154,17 @@ export function specFor(config: FinetuneConfig, data: TaskData, scaler: ModelSpe
     ...(config.act !== undefined ? { act: config.act } : {}),
     ...(config.heads !== undefined ? { heads: config.heads } : {}),
   };
-  const options: EncoderOptions = { ...DEFAULT_ENCODER_OPTIONS, ...factory.defaults, ...given };
+  // A pretrained encoder keeps its architecture; only its dropout is a fine-tuning choice.
+  const arch = pretrained ? pretrained.arch : getEncoder(config.arch).name;
+  const options: EncoderOptions = pretrained
+    ? { ...pretrained.options, ...(config.dropout !== undefined ? { dropout: config.dropout } : {}) }
+    : { ...DEFAULT_ENCODER_OPTIONS, ...getEncoder(config.arch).defaults, ...given };
   const g = data.graphs!;
   return {
     ...common,
-    encoder: { arch: factory.name, options },
-    featurizer: config.features,
-    input: inputSpecFor(config.features, g.atomDim, g.bondDim),
+    encoder: { arch, options },
+    featurizer: pretrained ? pretrained.featurizer : config.features,
+    input: pretrained ? pretrained.input : inputSpecFor(config.features, g.atomDim, g.bondDim),
     head: {
       layers: config.ffnLayers,
       hidden: config.ffnHidden ?? options.dim,
@@ -189,6 +199,8 @@ export interface RunContext {
   readonly metric: MetricInfo;
   /** Splits computed so far, by split seed. */
   readonly splits: Map<number, SplitResult>;
+  /** The encoder to start from (config.from), or null. */
+  readonly pretrained: DecodedEncoder | null;
 }
 
 /** Loads and featurizes (through the cache) the data of a run. */
@@ -197,18 +209,25 @@ export async function prepareRun(
   outDir: string,
   options: { readonly noCache?: boolean } = {},
 ): Promise<RunContext> {
+  if (config.from !== undefined && config.arch === FINGERPRINT_ARCH)
+    throw new ConfigError(`--from gives a graph encoder; the '${FINGERPRINT_ARCH}' model has none`);
+  const pretrained = config.from === undefined ? null : await loadEncoderFile(config.from);
   const dataset = await loadConfigDataset(config);
   const metricName =
     config.metric ?? dataset.metric ?? (dataset.taskType === 'regression' ? 'rmse' : 'roc-auc');
   const metric = getMetric(metricName);
   const molFeatures = molFeatureSource(config);
   const data = await prepareTaskData(dataset, {
-    featurizer: config.arch === FINGERPRINT_ARCH ? null : config.features,
+    featurizer: pretrained
+      ? pretrained.description.featurizer
+      : config.arch === FINGERPRINT_ARCH
+        ? null
+        : config.features,
     skipInvalid: config.skipInvalid,
     ...(molFeatures ? { molFeatures } : {}),
     ...(options.noCache ? { noCache: true } : {}),
   });
-  return { config, outDir, dataset, data, metric, splits: new Map() };
+  return { config, outDir, dataset, data, metric, splits: new Map(), pretrained };
 }
 
 /** Trains (or resumes, or reuses) one seed of a prepared run in `<outDir>/seed-<seed>`. */
@@ -239,7 +258,8 @@ export async function runSeed(
   return trainSeed({
     config,
     data,
-    spec: specFor(config, data, scaler),
+    spec: specFor(config, data, scaler, ctx.pretrained?.description ?? null),
+    ...(ctx.pretrained ? { pretrained: ctx.pretrained.state } : {}),
     seed,
     splitSeed,
     split: parts,
@@ -290,8 +310,8 @@ export async function finetune(
     dataset: ds.name,
     metric: metric.name,
     higherIsBetter: metric.higherIsBetter,
-    arch: config.arch,
-    features: config.features,
+    arch: ctx.pretrained?.description.arch ?? config.arch,
+    features: ctx.pretrained?.description.featurizer ?? config.features,
     split: config.split,
     seeds: results,
     test: meanStd(results.map((r) => r.test)),

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { MolgroveError } from '../errors.js';
 import { evaluate, getMetric } from '../metrics/index.js';
 import { decodeModel, encodeModel, type ModelInfo } from '../models/model-file.js';
+import type { StateDict } from '../models/module.js';
 import { MoleculeModel } from '../models/molecule-model.js';
 import type { ModelSpec } from '../models/spec.js';
 import * as T from '../tensor/index.js';
@@ -42,6 +43,8 @@ export interface SeedRun {
   readonly signal?: AbortSignal;
   /** Provenance stored in the model file. */
   readonly info?: ModelInfo;
+  /** Pretrained encoder weights to start from (relative to the encoder). */
+  readonly pretrained?: StateDict;
 }
 
 const CHECKPOINT_FORMAT = 'molgrove-checkpoint';
@@ -84,6 +87,24 @@ const reviveRecord = (h: EpochRecord): EpochRecord => ({
 });
 const rngFromJson = (s: readonly (number | null)[]): number[] => s.map((v) => (v === null ? Number.NaN : v));
 
+/**
+ * The optimizer's parameter groups: everything, or the head and the encoder apart when the encoder
+ * learns at its own rate (the encoder group's lr is scaled); a frozen encoder takes no gradients.
+ */
+function parameterGroups(
+  model: MoleculeModel,
+  config: FinetuneConfig,
+): { params: T.Parameter[]; lr?: number }[] {
+  const encoder = model.encoder?.parameters() ?? [];
+  if (config.freezeEncoder) for (const p of encoder) p.requiresGrad = false;
+  if (encoder.length === 0 || (!config.freezeEncoder && config.encoderLrScale === 1))
+    return [{ params: model.parameters() }];
+  const inEncoder = new Set(encoder);
+  const head = model.parameters().filter((p) => !inEncoder.has(p));
+  if (config.freezeEncoder) return [{ params: head }];
+  return [{ params: head }, { params: encoder, lr: config.lr * config.encoderLrScale }];
+}
+
 export async function trainSeed(run: SeedRun): Promise<SeedResult> {
   const { config, data, dir } = run;
   const resultPath = join(dir, 'result.json');
@@ -101,7 +122,13 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
   const classification = run.spec.taskType === 'classification';
   const scaler = run.spec.scaler;
 
-  const opt = new T.Adam(model.parameters(), { lr: config.lr, weightDecay: config.weightDecay });
+  if (run.pretrained) {
+    if (!model.encoder)
+      throw new MolgroveError('CONFIG', 'a pretrained encoder needs a model with an encoder');
+    model.encoder.loadStateDict(run.pretrained);
+  }
+  const opt = new T.Adam(parameterGroups(model, config), { lr: config.lr, weightDecay: config.weightDecay });
+  const groupScale = opt.groups.length > 1 ? [1, config.encoderLrScale] : 1;
   const stepsPerEpoch = Math.max(1, Math.floor(run.split.train.length / config.batchSize));
   const scheduler =
     config.schedule === 'noam'
@@ -114,6 +141,7 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
             initLr: config.initLr ?? config.lr / 10,
             maxLr: config.maxLr ?? config.lr,
             finalLr: config.finalLr ?? config.lr / 10,
+            groupScale,
           }),
         )
       : null;
