@@ -96,6 +96,7 @@ const FLAGS: readonly [string, keyof FinetuneConfig, Parse, string][] = [
     str,
     'start from a pretrained encoder (or a model file): its architecture and featurizer',
   ],
+  ['--dist-coeff <x>', 'distCoeff', num, "GROVER's dist_coff: weight of the two views' disagreement"],
   ['--encoder-lr-scale <x>', 'encoderLrScale', num, "encoder learning rate as a multiple of the head's"],
   ['--protocol <name>', 'protocol', str, `published protocol preset: ${Object.keys(PROTOCOLS).join(', ')}`],
 ];
@@ -107,6 +108,7 @@ interface FinetuneCliOptions extends Record<string, unknown> {
   splitSeeds?: boolean;
   strictSmiles?: boolean;
   freezeEncoder?: boolean;
+  model?: string;
   jobs?: string;
 }
 
@@ -118,6 +120,7 @@ export function registerFinetune(program: Command): void {
   cmd
     .option('--split-seeds', 'each run seed also seeds its split (GROVER folds)')
     .option('--strict-smiles', 'stop at the first unparsable SMILES instead of skipping it')
+    .option('--model <name>', 'same as --arch (e.g. --model grover)')
     .option('--freeze-encoder', "keep the (pretrained) encoder's weights fixed; train the head only")
     .option('--config <file>', 'JSON or YAML file of options (keys as in config.json); flags override it')
     .requiredOption('--out <dir>', 'run directory (rerun with the same directory to resume)')
@@ -151,6 +154,11 @@ export function configFromCli(opts: FinetuneCliOptions): FinetuneConfig {
   if (opts.splitSeeds) flags['splitSeeds'] = true;
   if (opts.strictSmiles) flags['skipInvalid'] = false;
   if (opts.freezeEncoder) flags['freezeEncoder'] = true;
+  if (opts.model !== undefined) {
+    if (opts['arch'] !== undefined && opts['arch'] !== opts.model)
+      throw new ConfigError(`--model ${opts.model} and --arch ${String(opts['arch'])} disagree; give one`);
+    flags['arch'] = opts.model;
+  }
   const file = opts.config ? readConfigFile(opts.config) : {};
   return resolveConfig([file, flags], opts.config ? `config (${opts.config} + flags)` : 'options');
 }

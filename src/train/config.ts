@@ -76,6 +76,8 @@ export const FinetuneConfigSchema = z
     from: z.string().min(1).optional(),
     /** Keep the encoder's weights fixed (batch-norm statistics still update, as in torch). */
     freezeEncoder: z.boolean().default(false),
+    /** Weight of the views' disagreement (GROVER's dist_coff), for multi-view encoders. */
+    distCoeff: z.number().min(0).default(0.1),
     /** The encoder's learning rate as a multiple of the head's (GROVER's fine_tune_coff). */
     encoderLrScale: z.number().min(0).default(1),
     /** The protocol preset this config started from (informational). */

@@ -17,6 +17,7 @@ import { formatSplitJson, type SplitResult, splitDataset } from '../data/splits/
 import { ConfigError, InvalidSmilesError } from '../errors.js';
 import { getMetric, type MetricInfo } from '../metrics/index.js';
 import type { DecodedEncoder, EncoderDescription } from '../models/encoder-file.js';
+import { groverFactory, groverOptionsOf } from '../models/encoders/grover.js';
 import { DEFAULT_ENCODER_OPTIONS, type EncoderOptions, getEncoder } from '../models/encoders/registry.js';
 import { inputSpecFor } from '../models/inputs.js';
 import { loadEncoderFile } from '../models/model-file-node.js';
@@ -156,9 +157,14 @@ export function specFor(
   };
   // A pretrained encoder keeps its architecture; only its dropout is a fine-tuning choice.
   const arch = pretrained ? pretrained.arch : getEncoder(config.arch).name;
-  const options: EncoderOptions = pretrained
+  const chosen: EncoderOptions = pretrained
     ? { ...pretrained.options, ...(config.dropout !== undefined ? { dropout: config.dropout } : {}) }
     : { ...DEFAULT_ENCODER_OPTIONS, ...getEncoder(config.arch).defaults, ...given };
+  // GROVER's spec carries its full options (attention, hop sampling, …), with the chosen dropout.
+  const options: EncoderOptions =
+    arch === groverFactory.name
+      ? { ...chosen, grover: { ...groverOptionsOf(chosen), dropout: chosen.dropout } }
+      : chosen;
   const g = data.graphs!;
   return {
     ...common,

@@ -16,6 +16,7 @@ import { MolgroveError } from '../errors.js';
 import { evaluate, getMetric } from '../metrics/index.js';
 import { decodeModel, encodeModel, type ModelInfo } from '../models/model-file.js';
 import type { StateDict } from '../models/module.js';
+import type { ModelInput } from '../models/molecule-model.js';
 import { MoleculeModel } from '../models/molecule-model.js';
 import type { ModelSpec } from '../models/spec.js';
 import * as T from '../tensor/index.js';
@@ -23,6 +24,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import type { FinetuneConfig } from './config.js';
 import { makeInput, scaleTargets, type TaskData, targetsOf } from './data.js';
 import type { EpochRecord, EventSink, SeedResult } from './events.js';
+import { taskLoss, viewsLoss } from './objective.js';
 
 export interface SeedRun {
   readonly config: FinetuneConfig;
@@ -186,8 +188,9 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
 
   const trainTargets = targetsOf(data, run.split.train);
   if (scaler) scaleTargets(trainTargets, scaler);
-  const lossOf = (out: T.Tensor, y: Float32Array): T.Tensor =>
-    classification ? T.bceWithLogits(out, y) : T.mse(out, y);
+  const lossOf = (out: T.Tensor, y: Float32Array): T.Tensor => taskLoss(out, y, classification);
+  const trainingLoss = (input: ModelInput, y: Float32Array): T.Tensor =>
+    viewsLoss(model.forwardViews(input), y, classification, config.distCoeff);
 
   const evaluateRows = (rows: readonly number[]): { score: number; loss: number } => {
     if (rows.length === 0) return { score: Number.NaN, loss: Number.NaN };
@@ -232,7 +235,7 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
       if (scaler) scaleTargets(yb, scaler);
       const loss = T.tidy(() => {
         opt.zeroGrad();
-        const l = lossOf(model.forward(makeInput(data, rows)), yb);
+        const l = trainingLoss(makeInput(data, rows), yb);
         T.backward(l);
         if (config.clipNorm !== null) T.clipGradNorm(model.parameters(), config.clipNorm);
         opt.step();

@@ -5,6 +5,7 @@
 import { ConfigError, unknownChoice } from '../../errors.js';
 import type * as T from '../../tensor/index.js';
 import type { GraphView } from '../graph.js';
+import type { GroverOptions } from '../grover/encoder.js';
 import { AtomEncoder, type InputSpec } from '../inputs.js';
 import type { Module } from '../module.js';
 import { GnnTrunk, type JumpingKnowledge, type NormKind } from '../trunk.js';
@@ -12,6 +13,7 @@ import { dmpnnFactory } from './dmpnn.js';
 import { GATConv } from './gat.js';
 import { GCNConv } from './gcn.js';
 import { GINConv } from './gin.js';
+import { groverFactory } from './grover.js';
 import { MpnnEncoder } from './mpnn.js';
 import { GraphSAGEConv } from './sage.js';
 
@@ -20,6 +22,13 @@ export interface Encoder extends Module {
   /** Width of the node embeddings. */
   readonly outDim: number;
   forward(g: GraphView): T.Tensor;
+  /**
+   * Encoders with several node-level views (GROVER: from the node view and from the edge view)
+   * name them and give them apart, each viewDim wide; a model then heads each view separately.
+   */
+  readonly viewNames?: readonly string[];
+  readonly viewDim?: number;
+  forwardViews?(g: GraphView): T.Tensor[];
 }
 
 /** Every encoder hyperparameter (each architecture reads the ones it uses). */
@@ -36,6 +45,8 @@ export interface EncoderOptions {
   readonly heads: number;
   /** Materialize one message row per edge (PyG's way) where a fused aggregation exists. */
   readonly perEdgeMessages: boolean;
+  /** GROVER's full options (arch 'grover'); dim, layers, heads and dropout mirror them. */
+  readonly grover?: GroverOptions;
 }
 
 export interface EncoderFactory {
@@ -125,6 +136,7 @@ export const ENCODERS: EncoderFactory[] = [
     },
   },
   dmpnnFactory,
+  groverFactory,
 ];
 
 export function encoderNames(): string[] {
