@@ -7,6 +7,7 @@ import { registerFeaturize } from './featurize.js';
 import { registerFinetune } from './finetune.js';
 import { registerFingerprint } from './fingerprint.js';
 import { registerPredict } from './predict.js';
+import { registerPretrain } from './pretrain.js';
 import { registerSplit } from './split.js';
 
 export function registerVerbs(program: Command): void {
@@ -18,4 +19,5 @@ export function registerVerbs(program: Command): void {
   registerEvaluate(program);
   registerFingerprint(program);
   registerBuildVocab(program);
+  registerPretrain(program);
 }

@@ -7,7 +7,7 @@
 import { ConfigError, MolgroveError } from '../errors.js';
 import { decodeTensors, encodeTensors, type MetadataValue, SerializeError } from '../tensor/index.js';
 import { VERSION } from '../version.js';
-import type { EncoderOptions } from './encoders/registry.js';
+import type { EncoderOptions } from './encoders/options.js';
 import type { InputSpec } from './inputs.js';
 import { MODEL_FORMAT, type ModelInfo } from './model-file.js';
 import type { Module, StateDict } from './module.js';

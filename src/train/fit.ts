@@ -21,6 +21,16 @@ import { MoleculeModel } from '../models/molecule-model.js';
 import type { ModelSpec } from '../models/spec.js';
 import * as T from '../tensor/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import {
+  generatorStates,
+  gradHolders,
+  loadCheckpoint,
+  restoreGenerators,
+  restoreGradHolders,
+  rngFromJson,
+  rngToJson,
+  saveCheckpoint,
+} from './checkpoint.js';
 import type { FinetuneConfig } from './config.js';
 import { makeInput, scaleTargets, type TaskData, targetsOf } from './data.js';
 import type { EpochRecord, EventSink, SeedResult } from './events.js';
@@ -62,6 +72,8 @@ interface CheckpointMeta {
   bad: number;
   orderRng: (number | null)[];
   generators: Record<string, (number | null)[]>;
+  /** Parameters holding a gradient buffer (see checkpoint.ts gradHolders); absent in older files. */
+  gradHolders?: string[];
   schedulerStep: number | null;
 }
 
@@ -77,7 +89,6 @@ function fingerprintOf(run: SeedRun): string {
   });
 }
 
-const rngToJson = (s: number[]): (number | null)[] => s.map((v) => (Number.isNaN(v) ? null : v));
 /** JSON writes NaN (an undefined score) as null; read it back as NaN. */
 const num = (v: number | null): number => (v === null ? Number.NaN : v);
 const reviveRecord = (h: EpochRecord): EpochRecord => ({
@@ -87,7 +98,6 @@ const reviveRecord = (h: EpochRecord): EpochRecord => ({
   valid: num(h.valid),
   test: num(h.test),
 });
-const rngFromJson = (s: readonly (number | null)[]): number[] => s.map((v) => (v === null ? Number.NaN : v));
 
 /**
  * The optimizer's parameter groups: everything, or the head and the encoder apart when the encoder
@@ -158,7 +168,7 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
   let bad = 0;
   let start = 0;
   if (existsSync(ckptPath)) {
-    const meta = loadCheckpoint(ckptPath, model, opt);
+    const meta = loadCheckpoint<CheckpointMeta>(ckptPath, model, opt, CHECKPOINT_FORMAT);
     if (meta.fingerprint !== fingerprint) {
       throw new MolgroveError(
         'CHECKPOINT',
@@ -171,8 +181,8 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
     bad = meta.bad;
     start = meta.epoch + 1;
     orderRng.setState(rngFromJson(meta.orderRng));
-    const gens = new Map(model.namedGenerators());
-    for (const [name, state] of Object.entries(meta.generators)) gens.get(name)?.setState(rngFromJson(state));
+    restoreGenerators(model, meta.generators);
+    restoreGradHolders(model, meta.gradHolders ?? []);
     if (scheduler && meta.schedulerStep !== null) scheduler.loadStateDict({ step: meta.schedulerStep });
     run.onEvent?.({ type: 'resume', seed: run.seed, epoch: start });
   }
@@ -288,7 +298,8 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
       bestScore,
       bad,
       orderRng: rngToJson(orderRng.getState()),
-      generators: Object.fromEntries(model.namedGenerators().map(([n, g]) => [n, rngToJson(g.getState())])),
+      generators: generatorStates(model),
+      gradHolders: gradHolders(model),
       schedulerStep: scheduler ? scheduler.stepCount : null,
     });
     await writeFileAtomic(join(dir, 'epochs.jsonl'), history.map((h) => `${JSON.stringify(h)}\n`).join(''));
@@ -334,39 +345,4 @@ function bestTestPerTask(dir: string, run: SeedRun, tasks: number): (number | nu
     preds.set(model.predict(makeInput(run.data, part)), i * tasks);
   }
   return [...evaluate(run.metric, targetsOf(run.data, run.split.test), preds, tasks).perTask];
-}
-
-async function saveCheckpoint(
-  path: string,
-  model: MoleculeModel,
-  opt: T.Adam,
-  meta: CheckpointMeta,
-): Promise<void> {
-  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const [name, t] of Object.entries(model.stateDict())) tensors[`model.${name}`] = t;
-  const o = T.stateDictToTensors(opt.stateDict());
-  Object.assign(tensors, o.tensors);
-  await writeFileAtomic(
-    path,
-    T.encodeTensors(tensors, { ...o.metadata, run: meta as unknown as T.MetadataValue }),
-  );
-}
-
-function loadCheckpoint(path: string, model: MoleculeModel, opt: T.Adam): CheckpointMeta {
-  try {
-    const bytes = readFileSync(path);
-    const d = T.decodeTensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    const meta = d.metadata['run'] as unknown as CheckpointMeta;
-    if (meta?.format !== CHECKPOINT_FORMAT) throw new Error('not a molgrove checkpoint');
-    const sd: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [name, t] of Object.entries(d.tensors)) {
-      if (name.startsWith('model.') && t.dtype === 'F32')
-        sd[name.slice(6)] = { shape: t.shape, data: t.data };
-    }
-    model.loadStateDict(sd);
-    opt.loadStateDict(T.stateDictFromTensors(d.tensors, d.metadata));
-    return meta;
-  } catch (e) {
-    throw new MolgroveError('CHECKPOINT', `cannot resume from ${path}: ${(e as Error).message}`);
-  }
 }

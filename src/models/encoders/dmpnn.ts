@@ -24,7 +24,7 @@ import { NUM_BOND_DIRECTIONS, NUM_BOND_TYPES } from '../graph.js';
 import { AtomEncoder, type InputSpec } from '../inputs.js';
 import { Dropout, Embedding, Linear } from '../layers.js';
 import { Module } from '../module.js';
-import type { Encoder, EncoderFactory, EncoderOptions } from './registry.js';
+import type { Encoder, EncoderFactory, EncoderOptions } from './options.js';
 
 type Act = Exclude<T.Activation, 'none'>;
 

@@ -5,12 +5,18 @@
 
 import { ConfigError } from '../../errors.js';
 import * as T from '../../tensor/index.js';
+import type { EncoderDescription } from '../encoder-file.js';
 import type { GraphView } from '../graph.js';
 import { GROVER_PRESETS, GroverEncoder, type GroverOptions } from '../grover/encoder.js';
-import { groverGraph } from '../grover/graph.js';
-import type { InputSpec } from '../inputs.js';
+import { GROVER_ATOM_DIM, GROVER_BOND_DIM, groverGraph } from '../grover/graph.js';
+import { type InputSpec, inputSpecFor } from '../inputs.js';
 import { Module } from '../module.js';
-import type { Encoder, EncoderFactory, EncoderOptions } from './registry.js';
+import {
+  DEFAULT_ENCODER_OPTIONS,
+  type Encoder,
+  type EncoderFactory,
+  type EncoderOptions,
+} from './options.js';
 
 export const GROVER_VIEWS = ['atom_from_atom', 'atom_from_bond'] as const;
 
@@ -19,6 +25,23 @@ export function groverOptionsOf(o: EncoderOptions): GroverOptions {
   return (
     o.grover ?? { ...GROVER_PRESETS.base, hidden: o.dim, depth: o.layers, heads: o.heads, dropout: o.dropout }
   );
+}
+
+/** How a pretrained-encoder file describes a GROVER encoder with these options. */
+export function groverDescription(options: GroverOptions): EncoderDescription {
+  return {
+    arch: 'grover',
+    options: {
+      ...DEFAULT_ENCODER_OPTIONS,
+      dim: options.hidden,
+      layers: options.depth,
+      heads: options.heads,
+      dropout: options.dropout,
+      grover: options,
+    },
+    featurizer: 'grover',
+    input: inputSpecFor('grover', GROVER_ATOM_DIM, GROVER_BOND_DIM),
+  };
 }
 
 export class GroverViews extends Module implements Encoder {

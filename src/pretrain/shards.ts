@@ -1,0 +1,230 @@
+/**
+ * Streaming pretraining data, shared by every self-supervised objective: a SMILES file of any size
+ * is read once (src/data/csv.ts `streamSmiles`, one row at a time) and cut into shard files of N
+ * molecules (as GROVER's scripts/split_data.py), train and validation apart, so that training holds
+ * one featurized shard at a time, never the corpus.
+ *
+ * - Split: a row is a validation row when a seeded hash of its 0-based row index falls below the
+ *   validation fraction (default 0.1, GROVER's 90/10): deterministic, independent of shard size and
+ *   of how the file is read, and computable without knowing the corpus size.
+ * - Order: each epoch visits the train shards in a seeded random order and each shard's molecules in
+ *   a seeded random order; both are pure functions of (seed, epoch, shard), so a resumed run needs
+ *   only its position (epoch, shard position, batch) to continue exactly.
+ *
+ * Layout of the shard folder: `index.json` (written last: its presence means the shards are
+ * complete; it records the source file's size and mtime, the column, limit, shard size and split, and
+ * is reused only when all of them match), `train-00000.tsv`, …, `valid-00000.tsv`, … with lines
+ * `row<TAB>smiles`.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { streamSmiles } from '../data/csv.js';
+import { ConfigError, MolgroveError } from '../errors.js';
+import { Rng } from '../tensor/index.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+
+export const SHARDS_FORMAT = 'molgrove-shards';
+export const SHARDS_VERSION = 1;
+export const DEFAULT_SHARD_SIZE = 10_000;
+export const DEFAULT_VALID_FRACTION = 0.1;
+
+export interface ShardOptions {
+  /** Molecules per shard file; default 10,000. */
+  readonly shardSize?: number;
+  /** Use only the first N rows of the file. */
+  readonly limit?: number;
+  /** SMILES column (CSV/TSV). */
+  readonly column?: string;
+  /** Share of rows held out for validation; default 0.1. */
+  readonly validFraction?: number;
+  /** Seed of the row → split hash; default 0 (GROVER splits with seed 0). */
+  readonly splitSeed?: number;
+  /** Called every shard written with the rows read so far. */
+  readonly onProgress?: (rows: number) => void;
+}
+
+export interface ShardInfo {
+  readonly file: string;
+  readonly rows: number;
+}
+
+export interface ShardIndex {
+  readonly format: typeof SHARDS_FORMAT;
+  readonly version: number;
+  readonly source: { readonly path: string; readonly size: number; readonly mtimeMs: number };
+  readonly column: string | null;
+  readonly limit: number | null;
+  readonly shardSize: number;
+  readonly validFraction: number;
+  readonly splitSeed: number;
+  /** Rows read from the source (train + valid). */
+  readonly rows: number;
+  readonly train: readonly ShardInfo[];
+  readonly valid: readonly ShardInfo[];
+}
+
+/** A shard's rows: the source row index and SMILES of each molecule, in file order. */
+export interface ShardRows {
+  readonly rows: Int32Array;
+  readonly smiles: string[];
+}
+
+/** splitmix32-style mixing of integers into one 32-bit seed. */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x9e3779b9;
+  for (const p of parts) {
+    h = (h ^ (Math.trunc(p) >>> 0)) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+    h = (h + 0x9e3779b9) >>> 0;
+  }
+  return h;
+}
+
+/** Whether row `row` belongs to the validation part under `seed` and `fraction`. */
+export function isValidationRow(row: number, seed: number, fraction: number): boolean {
+  return mixSeed(seed, row, 0x5eed) / 0x100000000 < fraction;
+}
+
+function checkShardOptions(o: ShardOptions) {
+  const shardSize = o.shardSize ?? DEFAULT_SHARD_SIZE;
+  if (!(Number.isInteger(shardSize) && shardSize >= 1))
+    throw new ConfigError(`shard size must be a positive integer, got ${shardSize}`);
+  const validFraction = o.validFraction ?? DEFAULT_VALID_FRACTION;
+  if (!(validFraction >= 0 && validFraction < 1))
+    throw new ConfigError(`validation fraction must be in [0, 1), got ${validFraction}`);
+  const splitSeed = o.splitSeed ?? 0;
+  if (o.limit !== undefined && !(Number.isInteger(o.limit) && o.limit >= 1))
+    throw new ConfigError(`limit must be a positive integer, got ${o.limit}`);
+  return { shardSize, validFraction, splitSeed, limit: o.limit ?? null, column: o.column ?? null };
+}
+
+async function readIndex(dir: string): Promise<ShardIndex | null> {
+  const path = join(dir, 'index.json');
+  if (!existsSync(path)) return null;
+  try {
+    const v = JSON.parse(await readFile(path, 'utf8')) as ShardIndex;
+    return v.format === SHARDS_FORMAT && v.version === SHARDS_VERSION ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Cuts `input` into shard files under `dir` (reusing them when `dir/index.json` describes the same
+ * source and options). Holds at most two shards' rows at once.
+ */
+export async function prepareShards(
+  input: string,
+  dir: string,
+  options: ShardOptions = {},
+): Promise<ShardIndex> {
+  const o = checkShardOptions(options);
+  let st: Awaited<ReturnType<typeof stat>>;
+  try {
+    st = await stat(input);
+  } catch {
+    throw new MolgroveError('IO', `cannot read ${input}`);
+  }
+  const source = { path: resolve(input), size: st.size, mtimeMs: st.mtimeMs };
+  const old = await readIndex(dir);
+  if (
+    old &&
+    old.source.path === source.path &&
+    old.source.size === source.size &&
+    old.source.mtimeMs === source.mtimeMs &&
+    old.column === o.column &&
+    old.limit === o.limit &&
+    old.shardSize === o.shardSize &&
+    old.validFraction === o.validFraction &&
+    old.splitSeed === o.splitSeed
+  ) {
+    return old;
+  }
+  await rm(join(dir, 'index.json'), { force: true });
+  const parts = {
+    train: { infos: [] as ShardInfo[], buf: [] as string[] },
+    valid: { infos: [] as ShardInfo[], buf: [] as string[] },
+  };
+  const flush = async (kind: 'train' | 'valid') => {
+    const p = parts[kind];
+    if (p.buf.length === 0) return;
+    const file = `${kind}-${String(p.infos.length).padStart(5, '0')}.tsv`;
+    await writeFileAtomic(join(dir, file), `${p.buf.join('\n')}\n`);
+    p.infos.push({ file, rows: p.buf.length });
+    p.buf = [];
+  };
+  let rows = 0;
+  const stream = streamSmiles(input, {
+    ...(o.column === null ? {} : { column: o.column }),
+    ...(o.limit === null ? {} : { limit: o.limit }),
+  });
+  for await (const r of stream) {
+    if (r.smiles.includes('\t') || r.smiles.includes('\n'))
+      throw new MolgroveError('IO', `${input}: row ${r.row} holds a tab or newline in its SMILES`);
+    const kind = isValidationRow(r.row, o.splitSeed, o.validFraction) ? 'valid' : 'train';
+    parts[kind].buf.push(`${r.row}\t${r.smiles}`);
+    rows++;
+    if (parts[kind].buf.length >= o.shardSize) {
+      await flush(kind);
+      options.onProgress?.(rows);
+    }
+  }
+  await flush('train');
+  await flush('valid');
+  options.onProgress?.(rows);
+  const index: ShardIndex = {
+    format: SHARDS_FORMAT,
+    version: SHARDS_VERSION,
+    source,
+    column: o.column,
+    limit: o.limit,
+    shardSize: o.shardSize,
+    validFraction: o.validFraction,
+    splitSeed: o.splitSeed,
+    rows,
+    train: parts.train.infos,
+    valid: parts.valid.infos,
+  };
+  await writeJsonAtomic(join(dir, 'index.json'), index);
+  return index;
+}
+
+/** Reads one shard file. */
+export async function readShard(dir: string, info: ShardInfo): Promise<ShardRows> {
+  const text = await readFile(join(dir, info.file), 'utf8');
+  const rows = new Int32Array(info.rows);
+  const smiles: string[] = [];
+  let i = 0;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const tab = line.indexOf('\t');
+    if (tab < 0 || i >= info.rows) throw new MolgroveError('IO', `${info.file}: malformed shard line`);
+    rows[i++] = Number(line.slice(0, tab));
+    smiles.push(line.slice(tab + 1));
+  }
+  if (i !== info.rows) throw new MolgroveError('IO', `${info.file}: ${i} rows, index says ${info.rows}`);
+  return { rows, smiles };
+}
+
+/** The order the train shards are visited in during `epoch`. */
+export function shardOrder(count: number, seed: number, epoch: number): Int32Array {
+  return new Rng(mixSeed(seed, epoch, 0x5a4d)).permutation(count);
+}
+
+/** The order of a shard's molecules during `epoch` (positions 0..n-1 within the shard). */
+export function rowOrder(n: number, seed: number, epoch: number, shard: number): Int32Array {
+  return new Rng(mixSeed(seed, epoch, shard, 0x0dd)).permutation(n);
+}
+
+/** Batches of a shard of n molecules: ceil(n / batchSize). */
+export function batchesIn(n: number, batchSize: number): number {
+  return Math.ceil(n / batchSize);
+}
+
+/** Optimizer steps of one epoch: batches never span shards (the last one of a shard may be short). */
+export function stepsPerEpoch(index: ShardIndex, batchSize: number): number {
+  return index.train.reduce((s, info) => s + batchesIn(info.rows, batchSize), 0);
+}
