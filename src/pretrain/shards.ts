@@ -19,7 +19,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { streamSmiles } from '../data/csv.js';
+import { corpusFiles, streamCorpus } from '../data/corpus.js';
 import { ConfigError, MolgroveError } from '../errors.js';
 import { Rng } from '../tensor/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
@@ -122,13 +122,13 @@ export async function prepareShards(
   options: ShardOptions = {},
 ): Promise<ShardIndex> {
   const o = checkShardOptions(options);
-  let st: Awaited<ReturnType<typeof stat>>;
-  try {
-    st = await stat(input);
-  } catch {
-    throw new MolgroveError('IO', `cannot read ${input}`);
-  }
-  const source = { path: resolve(input), size: st.size, mtimeMs: st.mtimeMs };
+  // A directory is its files together: the shards are rebuilt when any of them changes.
+  const files = corpusFiles(input);
+  const source = {
+    path: resolve(input),
+    size: files.reduce((n, f) => n + f.size, 0),
+    mtimeMs: Math.max(...files.map((f) => f.mtimeMs)),
+  };
   const old = await readIndex(dir);
   if (
     old &&
@@ -157,7 +157,7 @@ export async function prepareShards(
     p.buf = [];
   };
   let rows = 0;
-  const stream = streamSmiles(input, {
+  const stream = streamCorpus(input, {
     ...(o.column === null ? {} : { column: o.column }),
     ...(o.limit === null ? {} : { limit: o.limit }),
   });

@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { loadRDKit } from '../../chem/rdkit.js';
+import { streamCorpus } from '../../data/corpus.js';
 import { type SmilesRow, type StreamSmilesOptions, streamSmiles } from '../../data/csv.js';
 import { ConfigError, InvalidSmilesError, MolgroveError } from '../../errors.js';
 import { checkRadius, DEFAULT_RADIUS } from './context.js';
@@ -205,14 +206,13 @@ function lowestRows(rows: InvalidVocabRow[], n: number): InvalidVocabRow[] {
   return rows.sort((a, b) => a.row - b.row).slice(0, n);
 }
 
-/** Streams a SMILES file (CSV/TSV/.smi, gzip or not) and counts its context keys. */
+/** Streams a SMILES file (CSV/TSV/.smi, gzip or not) or a directory of them and counts its context keys. */
 export function countContextKeysInFile(path: string, options: CountFileOptions = {}): Promise<KeyCounts> {
   const { column, format, limit, ...rest } = options;
-  const stream = streamSmiles(path, {
-    ...(column === undefined ? {} : { column }),
-    ...(format === undefined ? {} : { format }),
-    ...(limit === undefined ? {} : { limit }),
-  });
+  const common = { ...(column === undefined ? {} : { column }), ...(limit === undefined ? {} : { limit }) };
+  // A directory (or any file, format detected) is read as a corpus; an explicit format names one file's.
+  const stream =
+    format === undefined ? streamCorpus(path, common) : streamSmiles(path, { ...common, format });
   return countContextKeys(stream, rest);
 }
 
