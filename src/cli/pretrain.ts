@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
-import type { GroverOptions } from '../models/grover/encoder.js';
+import { GROVER_PRESETS, type GroverOptions } from '../models/grover/encoder.js';
 import { checkMaskMode } from '../pretrain/grover/labels.js';
 import { groverAdapter, groverPreset } from '../pretrain/grover/model.js';
 import {
@@ -34,6 +34,8 @@ interface PretrainCliOptions {
   heads?: string;
   blocks?: string;
   dropout?: string;
+  attention?: string;
+  hops?: string;
   epochs: string;
   batchSize: string;
   warmupEpochs: string;
@@ -71,16 +73,24 @@ export function registerPretrain(program: Command): void {
   program
     .command('pretrain')
     .description("self-supervised pretraining (GROVER's contextual-property and motif tasks)")
-    .requiredOption('--input <file>', 'CSV/TSV/.smi file of SMILES (.gz ok), streamed: any size')
+    .requiredOption(
+      '--input <path>',
+      'CSV/TSV/.smi file of SMILES (.gz ok), or a directory of them; streamed: any size',
+    )
     .requiredOption('--vocab <dir>', 'folder with atom_vocab.json and bond_vocab.json (molgrove build-vocab)')
     .requiredOption('--out <dir>', 'run folder (rerun the same command to resume)')
     .option('--model <name>', 'model to pretrain (grover)', 'grover')
-    .option('--preset <name>', 'encoder preset: tiny, base, large', 'base')
+    .option('--preset <name>', `encoder preset: ${Object.keys(GROVER_PRESETS).join(', ')}`, 'base')
     .option('--hidden <n>', 'hidden size (overrides the preset)')
     .option('--depth <n>', 'dyMPN depth')
     .option('--heads <n>', 'attention heads')
     .option('--blocks <n>', 'MTBlocks per view')
     .option('--dropout <p>', 'dropout')
+    .option(
+      '--attention <mode>',
+      'fixed: across the atoms of each molecule; faithful: across heads, as released',
+    )
+    .option('--hops <mode>', 'dyMPN hop count in training: truncnorm (GROVER), uniform or fixed')
     .option('--smiles-column <name>', "column holding SMILES (default: 'smiles' if present, else the first)")
     .option('--epochs <n>', 'epochs', String(d.epochs))
     .option('--batch-size <n>', 'molecules per batch', String(d.batchSize))
@@ -128,7 +138,20 @@ function encoderOptions(opts: PretrainCliOptions): GroverOptions {
     ...(opts.heads === undefined ? {} : { heads: integer('--heads', opts.heads, 1) }),
     ...(opts.blocks === undefined ? {} : { blocks: integer('--blocks', opts.blocks, 1) }),
     ...(opts.dropout === undefined ? {} : { dropout: real('--dropout', opts.dropout, 0) }),
+    ...(opts.attention === undefined
+      ? {}
+      : { attention: choice('--attention', opts.attention, ATTENTION_MODES) }),
+    ...(opts.hops === undefined ? {} : { hops: choice('--hops', opts.hops, HOP_MODES) }),
   };
+}
+
+const ATTENTION_MODES = ['fixed', 'faithful'] as const;
+const HOP_MODES = ['truncnorm', 'uniform', 'fixed'] as const;
+
+function choice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(value))
+    throw new ConfigError(`${flag} must be one of ${choices.join(', ')}, got '${value}'`);
+  return value as T;
 }
 
 async function runPretrain(opts: PretrainCliOptions): Promise<void> {

@@ -81,6 +81,8 @@ const BASE_FLAGS = {
  */
 export const GROVER_PRESETS = {
   tiny: { ...BASE_FLAGS, hidden: 16, depth: 3, heads: 2 },
+  /** What a 2-core machine pretrains on ~10⁵ molecules in hours: GROVER's README toy width. */
+  small: { ...BASE_FLAGS, hidden: 100, depth: 3, heads: 2 },
   base: { ...BASE_FLAGS, hidden: 800, depth: 6, heads: 4 },
   large: { ...BASE_FLAGS, hidden: 1200, depth: 6, heads: 4 },
 } as const satisfies Record<string, GroverOptions>;
