@@ -12,6 +12,7 @@ import { ConfigError, MolgroveError } from '../src/errors.js';
 import { evaluate } from '../src/metrics/index.js';
 import { loadModelFile } from '../src/models/model-file-node.js';
 import { resolveConfig } from '../src/train/config.js';
+import { type TaskData, trainingBatches } from '../src/train/data.js';
 import type { TrainEvent } from '../src/train/events.js';
 import { finetune } from '../src/train/finetune.js';
 import { predictSmiles } from '../src/train/inference.js';
@@ -272,6 +273,33 @@ test('seeds trained in parallel worker threads give exactly the files of a seque
     finetune(bad, join(tmp, 'runBad'), { noCache: true, jobs: 2 }),
     (e: unknown) => e instanceof ConfigError && /missing\.csv/.test(e.message),
   );
+});
+
+test('a last training batch of one single-atom molecule joins the previous batch (batch norm needs 2 rows)', () => {
+  // Graph k has atoms[k] atoms; dataset row r is graph r.
+  const atoms = [3, 1, 2, 1, 5];
+  const offsets = Int32Array.from([
+    0,
+    ...atoms.map((_, k) => atoms.slice(0, k + 1).reduce((a, b) => a + b, 0)),
+  ]);
+  const data = {
+    graphs: { packed: { atomOffsets: offsets } },
+    graphIndex: Int32Array.from(atoms.keys()),
+  } as unknown as TaskData;
+  assert.deepEqual(trainingBatches(data, [0, 2, 4, 1], 2), [
+    [0, 2],
+    [4, 1],
+  ]);
+  assert.deepEqual(
+    trainingBatches(data, [0, 2, 4, 1, 3], 2),
+    [
+      [0, 2],
+      [4, 1, 3],
+    ],
+    'single atom: merged',
+  );
+  assert.deepEqual(trainingBatches(data, [0, 2, 1, 4, 2], 2), [[0, 2], [1, 4], [2]], 'two atoms: kept');
+  assert.deepEqual(trainingBatches(data, [3], 2), [[3]], 'nothing to merge into');
 });
 
 test('protocol presets resolve, flags override them, unknown keys are named', () => {

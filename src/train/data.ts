@@ -106,6 +106,28 @@ export function makeInput(data: TaskData, rows: readonly number[]): ModelInput {
   return { graphs, molFeatures, size: rows.length };
 }
 
+/**
+ * The training batches of one epoch's row order: consecutive slices of `batchSize`, except that a
+ * last batch holding a single atom in all (one single-atom molecule) joins the previous batch —
+ * batch norm cannot normalize one row (torch fails there too).
+ */
+export function trainingBatches(data: TaskData, order: readonly number[], batchSize: number): number[][] {
+  const batches: number[][] = [];
+  for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+  const g = data.graphs;
+  const last = batches[batches.length - 1];
+  if (g && last && batches.length > 1) {
+    const offsets = g.packed.atomOffsets;
+    let atoms = 0;
+    for (const r of last) {
+      const k = data.graphIndex[r]!;
+      atoms += offsets[k + 1]! - offsets[k]!;
+    }
+    if (atoms < 2) batches[batches.length - 2]!.push(...(batches.pop() as number[]));
+  }
+  return batches;
+}
+
 /** Targets of dataset rows `rows`, row-major rows × tasks (NaN = missing). */
 export function targetsOf(data: TaskData, rows: readonly number[]): Float32Array {
   const T = data.dataset.taskNames.length;

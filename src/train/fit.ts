@@ -32,7 +32,7 @@ import {
   saveCheckpoint,
 } from './checkpoint.js';
 import type { FinetuneConfig } from './config.js';
-import { makeInput, scaleTargets, type TaskData, targetsOf } from './data.js';
+import { makeInput, scaleTargets, type TaskData, targetsOf, trainingBatches } from './data.js';
 import type { EpochRecord, EventSink, SeedResult } from './events.js';
 import { taskLoss, viewsLoss } from './objective.js';
 
@@ -239,8 +239,8 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
     orderRng.shuffle(order);
     let lossSum = 0;
     let lossCount = 0;
-    for (let i = 0; i < order.length; i += config.batchSize) {
-      const rows = order.slice(i, i + config.batchSize);
+    const batches = trainingBatches(data, order, config.batchSize);
+    for (const [b, rows] of batches.entries()) {
       const yb = targetsOf(data, rows);
       if (scaler) scaleTargets(yb, scaler);
       const loss = T.tidy(() => {
@@ -255,7 +255,7 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
       if (!Number.isFinite(loss)) {
         throw new MolgroveError(
           'SHAPE',
-          `training diverged: loss ${loss} at epoch ${epoch}, batch ${i / config.batchSize} (lower --lr?)`,
+          `training diverged: loss ${loss} at epoch ${epoch}, batch ${b} (lower --lr?)`,
         );
       }
       lossSum += loss * rows.length;
