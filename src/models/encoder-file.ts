@@ -5,11 +5,11 @@
 // its `encoder.*` weights being the encoder.
 
 import { ConfigError, MolgroveError } from '../errors.js';
-import { decodeTensors, encodeTensors, type MetadataValue, SerializeError } from '../tensor/index.js';
+import { encodeTensors, type MetadataValue } from '../tensor/index.js';
 import { VERSION } from '../version.js';
 import type { EncoderOptions } from './encoders/options.js';
 import type { InputSpec } from './inputs.js';
-import { MODEL_FORMAT, type ModelInfo } from './model-file.js';
+import { decodeMgv, MODEL_FORMAT, type ModelInfo } from './model-file.js';
 import type { Module, StateDict } from './module.js';
 import type { ModelSpec } from './spec.js';
 
@@ -46,13 +46,7 @@ export function encodeEncoder(
 
 /** Reads a pretrained-encoder file, or the encoder part of a model file; `source` names it in errors. */
 export function decodeEncoder(bytes: Uint8Array, source = 'encoder file'): DecodedEncoder {
-  let decoded: ReturnType<typeof decodeTensors>;
-  try {
-    decoded = decodeTensors(bytes);
-  } catch (e) {
-    if (e instanceof SerializeError) throw new MolgroveError('CHECKPOINT', `${source}: ${e.message}`);
-    throw e;
-  }
+  const decoded = decodeMgv(bytes, source);
   const meta = decoded.metadata;
   let description: EncoderDescription;
   let prefix = '';

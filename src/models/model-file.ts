@@ -32,15 +32,19 @@ export interface DecodedModel {
   readonly version: string;
 }
 
-/** Rebuilds a model (in eval mode) from model-file bytes; `source` names the file in errors. */
-export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedModel {
-  let decoded: ReturnType<typeof decodeTensors>;
+/** The tensors and metadata of a .mgv file; a malformed file is a CHECKPOINT error naming `source`. */
+export function decodeMgv(bytes: Uint8Array, source: string): ReturnType<typeof decodeTensors> {
   try {
-    decoded = decodeTensors(bytes);
+    return decodeTensors(bytes);
   } catch (e) {
     if (e instanceof SerializeError) throw new MolgroveError('CHECKPOINT', `${source}: ${e.message}`);
     throw e;
   }
+}
+
+/** Rebuilds a model (in eval mode) from model-file bytes; `source` names the file in errors. */
+export function decodeModel(bytes: Uint8Array, source = 'model file'): DecodedModel {
+  const decoded = decodeMgv(bytes, source);
   const meta = decoded.metadata;
   if (meta['format'] !== MODEL_FORMAT) {
     throw new MolgroveError(
