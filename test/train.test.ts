@@ -166,9 +166,16 @@ test('an interrupted run resumes to exactly the files of an uninterrupted one', 
   assert.deepEqual(summaryA2.seeds, summaryA.seeds);
 });
 
-test('a run folder refuses a different configuration', async () => {
+test('a run folder refuses a different configuration, not one written before options were added', async () => {
   const config = resolveConfig([{ ...baseLayer, epochs: 6 }]);
   await assert.rejects(finetune(config, dirA, { noCache: true }), (e: unknown) => e instanceof ConfigError);
+  // A config.json from before distCoeff existed: the same run, reused.
+  const path = join(dirA, 'config.json');
+  const saved = readFileSync(path, 'utf8');
+  writeFileSync(path, JSON.stringify(without(JSON.parse(saved) as Record<string, unknown>, 'distCoeff')));
+  const again = await finetune(resolveConfig([baseLayer]), dirA, { noCache: true });
+  assert.equal(again.seeds.length, 1);
+  assert.equal(readFileSync(path, 'utf8'), saved);
 });
 
 test("the model file reproduces the run's reported test score", async () => {

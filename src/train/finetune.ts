@@ -25,7 +25,7 @@ import { getReadout } from '../models/readout.js';
 import type { ModelSpec } from '../models/spec.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { VERSION } from '../version.js';
-import type { FinetuneConfig } from './config.js';
+import { type FinetuneConfig, FinetuneConfigSchema } from './config.js';
 import {
   fitScaler,
   loadConfigDataset,
@@ -186,7 +186,9 @@ async function claimRunDir(outDir: string, config: FinetuneConfig): Promise<void
   const path = join(outDir, 'config.json');
   const { seeds: _a, ...mine } = config;
   if (existsSync(path)) {
-    const { seeds: _b, ...theirs } = JSON.parse(readFileSync(path, 'utf8')) as FinetuneConfig;
+    // Re-read through the schema: options added since, at their defaults, are no difference.
+    const stored = FinetuneConfigSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    const theirs = stored.success ? (({ seeds: _b, ...rest }) => rest)(stored.data) : null;
     if (JSON.stringify(theirs) !== JSON.stringify(mine)) {
       throw new ConfigError(
         `${outDir} holds a run with a different configuration (see its config.json); choose another --out`,

@@ -31,7 +31,7 @@ import {
   rngToJson,
   saveCheckpoint,
 } from './checkpoint.js';
-import type { FinetuneConfig } from './config.js';
+import { type FinetuneConfig, FinetuneConfigSchema } from './config.js';
 import { makeInput, scaleTargets, type TaskData, targetsOf, trainingBatches } from './data.js';
 import type { EpochRecord, EventSink, SeedResult } from './events.js';
 import { taskLoss, viewsLoss } from './objective.js';
@@ -79,14 +79,31 @@ interface CheckpointMeta {
 
 /** Everything about a seed's run that determines its numbers (not where it runs or its seed list). */
 function fingerprintOf(run: SeedRun): string {
-  const { seeds: _s, protocol: _p, ...rest } = run.config;
   return JSON.stringify({
-    config: rest,
+    config: fingerprintConfig(run.config),
     seed: run.seed,
     splitSeed: run.splitSeed,
     split: run.split,
     spec: run.spec,
   });
+}
+
+function fingerprintConfig(config: FinetuneConfig): Omit<FinetuneConfig, 'seeds' | 'protocol'> {
+  const { seeds: _s, protocol: _p, ...rest } = config;
+  return rest;
+}
+
+/**
+ * A stored fingerprint as this version writes it: its config re-read through the schema, so
+ * options added since (with their defaults) do not make an older checkpoint look foreign.
+ */
+function currentFingerprint(stored: string): string {
+  try {
+    const o = JSON.parse(stored) as { config: Record<string, unknown> };
+    return JSON.stringify({ ...o, config: fingerprintConfig(FinetuneConfigSchema.parse(o.config)) });
+  } catch {
+    return stored;
+  }
 }
 
 /** JSON writes NaN (an undefined score) as null; read it back as NaN. */
@@ -169,7 +186,7 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
   let start = 0;
   if (existsSync(ckptPath)) {
     const meta = loadCheckpoint<CheckpointMeta>(ckptPath, model, opt, CHECKPOINT_FORMAT);
-    if (meta.fingerprint !== fingerprint) {
+    if (currentFingerprint(meta.fingerprint) !== fingerprint) {
       throw new MolgroveError(
         'CHECKPOINT',
         `${ckptPath} belongs to a run with a different configuration; use another --out directory or delete it`,
