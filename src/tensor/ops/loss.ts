@@ -176,9 +176,17 @@ function softmaxLike(op: 'softmax' | 'logSoftmax', x: Tensor): Tensor {
     let m = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < c; j++) if (xd[o + j]! > m) m = xd[o + j]!;
     let s = 0;
-    for (let j = 0; j < c; j++) s += Math.exp(xd[o + j]! - m);
-    if (op === 'softmax') for (let j = 0; j < c; j++) y[o + j] = Math.exp(xd[o + j]! - m) / s;
-    else {
+    if (op === 'softmax') {
+      // One exp per element: keep e^(x − m), then scale by 1/s.
+      for (let j = 0; j < c; j++) {
+        const e = Math.exp(xd[o + j]! - m);
+        y[o + j] = e;
+        s += e;
+      }
+      const inv = 1 / s;
+      for (let j = 0; j < c; j++) y[o + j]! *= inv;
+    } else {
+      for (let j = 0; j < c; j++) s += Math.exp(xd[o + j]! - m);
       const lse = m + Math.log(s);
       for (let j = 0; j < c; j++) y[o + j] = xd[o + j]! - lse;
     }
