@@ -10,8 +10,10 @@
 //   over the H heads of that same item (GitHub issue #17). Items never see each other.
 // 'fixed' — the same parameters, with the sequence axis swapped to the items: for every head i and
 //   sub-head, softmax(q_i k_iᵀ / √d_k) v_i over the atoms (node view) or directed bonds (edge view)
-//   of each molecule, never across molecules. Molecules are padded to the longest one, the padded
-//   keys masked with −1e9 (as GROVER's own masked_fill), and batched GEMMs do the work.
+//   of each molecule, never across molecules. Molecules of similar size share a bucket padded to
+//   its longest one (padded keys masked with −1e9, as GROVER's own masked_fill), and batched GEMMs
+//   do the work per bucket: padding every molecule to the batch's largest would cost Σ L² per
+//   molecule instead of Σ len², 30× more on a BBBP batch with one large molecule.
 //
 // Both return [R, H·h]: item r's H projected head outputs side by side, as GROVER's
 // x_out.view(R, -1) before W_o.
@@ -23,16 +25,21 @@ import type { Groups } from './graph.js';
 
 export type AttentionMode = 'faithful' | 'fixed';
 
-/** Gather plans from the head-major stacked rows into [B, L, d_k] batches and back. */
-interface Plan {
+/** One padded batch of attention problems: [B, L, d_k] gathered from the head-major stacked rows. */
+interface Bucket {
   readonly B: number;
   readonly L: number;
   /** B·L entries: source row in the [H·R·A (+1 zero row), d_k] stack. */
   readonly toPad: Int32Array;
-  /** R·H·A entries: padded row each output row (item-major: (r·H + hd)·A + a) comes from. */
-  readonly fromPad: Int32Array;
-  /** [B, L, L] additive key mask, or null when nothing is padded. */
+  /** [B, L, L] additive key mask, or null when nothing in the bucket is padded. */
   readonly mask: Float32Array | null;
+}
+
+/** Gather plans: the buckets, and where each output row sits in their concatenated results. */
+interface Plan {
+  readonly buckets: readonly Bucket[];
+  /** R·H·A entries: row (item-major: (r·H + hd)·A + a) of the concatenated [Σ B·L, d_k] results. */
+  readonly fromPad: Int32Array;
 }
 
 function faithfulPlan(R: number, H: number, A: number): Plan {
@@ -49,48 +56,60 @@ function faithfulPlan(R: number, H: number, A: number): Plan {
       }
     }
   }
-  return { B, L, toPad, fromPad, mask: null };
+  return { buckets: [{ B, L, toPad, mask: null }], fromPad };
+}
+
+/**
+ * Molecules sorted by size and cut into buckets whose longest member is at most 25% (and 4 items)
+ * longer than its shortest, so padding stays small whatever the batch's largest molecule.
+ */
+function sizeBuckets(groups: Groups): number[][] {
+  const len = (g: number): number => groups.offsets[g + 1]! - groups.offsets[g]!;
+  const order = Array.from({ length: groups.count }, (_, g) => g).filter((g) => len(g) > 0);
+  order.sort((x, y) => len(x) - len(y) || x - y);
+  const buckets: number[][] = [];
+  for (const g of order) {
+    const cur = buckets[buckets.length - 1];
+    if (cur && len(g) <= Math.max(len(cur[0]!) * 1.25, len(cur[0]!) + 4)) cur.push(g);
+    else buckets.push([g]);
+  }
+  return buckets;
 }
 
 function fixedPlan(R: number, H: number, A: number, groups: Groups): Plan {
-  const G = groups.count;
-  let L = 1;
-  for (let g = 0; g < G; g++) L = Math.max(L, groups.offsets[g + 1]! - groups.offsets[g]!);
-  const B = H * G * A;
   const zeroRow = H * R * A;
-  const toPad = new Int32Array(B * L).fill(zeroRow);
   const fromPad = new Int32Array(R * H * A);
-  let padded = false;
-  for (let hd = 0; hd < H; hd++) {
-    for (let g = 0; g < G; g++) {
-      const o = groups.offsets[g]!;
-      const len = groups.offsets[g + 1]! - o;
-      if (len < L) padded = true;
-      for (let a = 0; a < A; a++) {
-        const b = (hd * G + g) * A + a;
-        for (let s = 0; s < len; s++) {
-          const r = o + s;
-          toPad[b * L + s] = (hd * R + r) * A + a;
-          fromPad[(r * H + hd) * A + a] = b * L + s;
-        }
-      }
-    }
-  }
-  let mask: Float32Array | null = null;
-  if (padded) {
-    mask = new Float32Array(B * L * L);
+  const buckets: Bucket[] = [];
+  let base = 0;
+  for (const members of sizeBuckets(groups)) {
+    const G = members.length;
+    let L = 1;
+    for (const g of members) L = Math.max(L, groups.offsets[g + 1]! - groups.offsets[g]!);
+    const B = H * G * A;
+    const toPad = new Int32Array(B * L).fill(zeroRow);
+    let mask: Float32Array | null = null;
     for (let hd = 0; hd < H; hd++) {
-      for (let g = 0; g < G; g++) {
-        const len = groups.offsets[g + 1]! - groups.offsets[g]!;
-        if (len === L) continue;
+      members.forEach((g, k) => {
+        const o = groups.offsets[g]!;
+        const len = groups.offsets[g + 1]! - o;
         for (let a = 0; a < A; a++) {
-          const b = (hd * G + g) * A + a;
-          for (let i = 0; i < L; i++) mask.fill(-1e9, (b * L + i) * L + len, (b * L + i + 1) * L);
+          const b = (hd * G + k) * A + a;
+          for (let s = 0; s < len; s++) {
+            const r = o + s;
+            toPad[b * L + s] = (hd * R + r) * A + a;
+            fromPad[(r * H + hd) * A + a] = base + b * L + s;
+          }
+          if (len < L) {
+            mask ??= new Float32Array(B * L * L);
+            for (let i = 0; i < L; i++) mask.fill(-1e9, (b * L + i) * L + len, (b * L + i + 1) * L);
+          }
         }
-      }
+      });
     }
+    buckets.push({ B, L, toPad, mask });
+    base += B * L;
   }
-  return { B, L, toPad, fromPad, mask };
+  return { buckets, fromPad };
 }
 
 export class MultiHeadedAttention extends Module {
@@ -130,21 +149,23 @@ export class MultiHeadedAttention extends Module {
     const A = this.numHeads;
     const dk = this.dk;
     const plan = mode === 'faithful' ? faithfulPlan(R, H, A) : fixedPlan(R, H, A, groups);
-    const { B, L } = plan;
-    const project = (xs: readonly T.Tensor[], i: number): T.Tensor => {
-      // Head-major stack [H·R, h] → linear → rows of d_k: ((hd·R + r)·A + a).
-      let x = T.reshape(this.linear_layers.items[i]!.forward(T.concat(xs, 0)), [H * R * A, dk]);
-      if (mode === 'fixed') x = T.concat([x, T.zeros([1, dk])], 0);
-      return T.reshape(T.gatherRows(x, plan.toPad), [B, L, dk]);
+    // Head-major stack [H·R, h] → linear → rows of d_k: ((hd·R + r)·A + a), plus a zero row for padding.
+    const stack = (xs: readonly T.Tensor[], i: number): T.Tensor => {
+      const x = T.reshape(this.linear_layers.items[i]!.forward(T.concat(xs, 0)), [H * R * A, dk]);
+      return mode === 'fixed' ? T.concat([x, T.zeros([1, dk])], 0) : x;
     };
-    const q = project(qs, 0);
-    const k = project(ks, 1);
-    const v = project(vs, 2);
-    let scores = T.mulScalar(T.bmm(q, k, { transB: true }), 1 / Math.sqrt(dk));
-    if (plan.mask) scores = T.add(scores, T.tensor(plan.mask, [B, L, L]));
-    const p = this.drop.forward(T.softmax(T.reshape(scores, [B * L, L])));
-    const ctx = T.bmm(T.reshape(p, [B, L, L]), v);
-    const merged = T.reshape(T.gatherRows(T.reshape(ctx, [B * L, dk]), plan.fromPad), [R * H, h]);
+    const [sq, sk, sv] = [stack(qs, 0), stack(ks, 1), stack(vs, 2)];
+    const contexts = plan.buckets.map(({ B, L, toPad, mask }) => {
+      const gather = (x: T.Tensor): T.Tensor => T.reshape(T.gatherRows(x, toPad), [B, L, dk]);
+      let scores = T.mulScalar(T.bmm(gather(sq), gather(sk), { transB: true }), 1 / Math.sqrt(dk));
+      if (mask) scores = T.add(scores, T.tensor(mask, [B, L, L]));
+      const p = this.drop.forward(T.softmax(T.reshape(scores, [B * L, L])));
+      return T.reshape(T.bmm(T.reshape(p, [B, L, L]), gather(sv)), [B * L, dk]);
+    });
+    // No buckets when nothing has items (a batch without bonds): an empty gather of one zero row.
+    const ctx =
+      contexts.length === 0 ? T.zeros([1, dk]) : contexts.length === 1 ? contexts[0]! : T.concat(contexts, 0);
+    const merged = T.reshape(T.gatherRows(ctx, plan.fromPad), [R * H, h]);
     return T.reshape(this.output_linear.forward(merged), [R, H * h]);
   }
 }
