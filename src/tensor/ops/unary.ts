@@ -121,35 +121,53 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   const xd = x.data;
   const wd = weight.data;
   const y = out.data;
-  // Row by row over [rows, c] (c = 1 slope when shared), so the slope index needs no modulo.
-  const cols = shared ? y.length : c;
-  for (let o = 0; o < y.length; o += cols) {
-    for (let j = 0; j < cols; j++) {
-      const v = xd[o + j]!;
-      y[o + j] = v > 0 ? v : v * wd[shared ? 0 : j]!;
+  // Shared slope: one flat loop; per channel: row by row, so the slope index needs no modulo.
+  if (shared) {
+    const w = wd[0]!;
+    for (let i = 0; i < y.length; i++) {
+      const v = xd[i]!;
+      y[i] = v > 0 ? v : v * w;
+    }
+  } else {
+    for (let o = 0; o < y.length; o += c) {
+      for (let j = 0; j < c; j++) {
+        const v = xd[o + j]!;
+        y[o + j] = v > 0 ? v : v * wd[j]!;
+      }
     }
   }
   if (!needsGrad(x, weight)) return out;
   return record(out, 'prelu', [x, weight], (g) => {
     const gx = x.requiresGrad ? gradOf(x) : null;
     const gw = weight.requiresGrad ? gradOf(weight) : null;
-    let shared0 = 0;
-    for (let o = 0; o < g.length; o += cols) {
-      for (let j = 0; j < cols; j++) {
+    if (shared) {
+      const w = wd[0]!;
+      let gs = 0;
+      for (let i = 0; i < g.length; i++) {
+        const v = xd[i]!;
+        const gi = g[i]!;
+        if (v > 0) {
+          if (gx) gx[i]! += gi;
+        } else {
+          if (gx) gx[i]! += gi * w;
+          gs += gi * v;
+        }
+      }
+      if (gw) gw[0]! += gs;
+      return;
+    }
+    for (let o = 0; o < g.length; o += c) {
+      for (let j = 0; j < c; j++) {
         const v = xd[o + j]!;
         const gi = g[o + j]!;
         if (v > 0) {
           if (gx) gx[o + j]! += gi;
         } else {
-          if (gx) gx[o + j]! += gi * wd[shared ? 0 : j]!;
-          if (gw) {
-            if (shared) shared0 += gi * v;
-            else gw[j]! += gi * v;
-          }
+          if (gx) gx[o + j]! += gi * wd[j]!;
+          if (gw) gw[j]! += gi * v;
         }
       }
     }
-    if (gw && shared) gw[0]! += shared0;
   });
 }
 
