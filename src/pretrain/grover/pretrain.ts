@@ -50,10 +50,11 @@ import {
   shardOrder,
   stepsPerEpoch,
 } from '../shards.js';
-import { featurizeShard, type PackedShard, ShardData } from './data.js';
+import { type PackedShard, ShardData } from './data.js';
 import { type GroverEmbeddings, GroverHeads } from './heads.js';
 import { type MaskMode, sampleLabels } from './labels.js';
 import { DEFAULT_DIST_COEFF, groverLoss, LOSS_TERMS, type LossValues } from './loss.js';
+import { ShardFeaturizer } from './shard-featurizer.js';
 import type { Vocab } from './vocab.js';
 
 /** GROVER's `pretrain` defaults (grover/util/parsing.py). */
@@ -372,13 +373,20 @@ export async function pretrainGrover<G>(run: PretrainRun<G>): Promise<PretrainRe
     resumed,
   });
 
-  const featurize =
-    run.featurize ??
-    ((rows: ShardRows, vocab: { atom: Vocab; bond: Vocab }) => featurizeShard(rows.rows, rows.smiles, vocab));
+  // Shards are featurized on a worker thread, the next one while the trainer works on the current
+  // one (see shard-featurizer.ts), unless the caller brings its own featurizer.
+  const featurizer = run.featurize ? null : new ShardFeaturizer(run.vocab);
+  const shardRows = (kind: 'train' | 'valid', i: number) => () =>
+    readShard(run.shardDir, (kind === 'train' ? index.train : index.valid)[i]!);
+  const prefetch = (kind: 'train' | 'valid', i: number): void => {
+    if (featurizer && i < (kind === 'train' ? index.train : index.valid).length)
+      featurizer.prefetch(`${kind}-${i}`, shardRows(kind, i));
+  };
   const loadShard = async (kind: 'train' | 'valid', i: number) => {
-    const info = (kind === 'train' ? index.train : index.valid)[i]!;
-    const rows = await readShard(run.shardDir, info);
-    const packed = await featurize(rows, run.vocab);
+    const rows = await shardRows(kind, i)();
+    const packed = featurizer
+      ? await featurizer.get(`${kind}-${i}`, async () => rows)
+      : await run.featurize!(rows, run.vocab);
     return { rows, data: new ShardData(packed), invalid: packed.invalid.length };
   };
 
@@ -435,6 +443,7 @@ export async function pretrainGrover<G>(run: PretrainRun<G>): Promise<PretrainRe
     let n = 0;
     for (let s = 0; s < index.valid.length; s++) {
       const { data } = await loadShard('valid', s);
+      prefetch('valid', s + 1);
       for (let i = 0; i < data.size; i += config.batchSize) {
         const mols = Array.from({ length: Math.min(config.batchSize, data.size - i) }, (_, k) => i + k);
         const b = data.batch(mols);
@@ -479,6 +488,9 @@ export async function pretrainGrover<G>(run: PretrainRun<G>): Promise<PretrainRe
       const nb = batchesIn(info.rows, config.batchSize);
       const ts = performance.now();
       const { rows, data, invalid } = await loadShard('train', shardIdx);
+      // The next shard of this epoch, or after the last one the first validation shard.
+      if (sp + 1 < order.length) prefetch('train', order[sp + 1]!);
+      else prefetch('valid', 0);
       run.onEvent?.({
         type: 'shard',
         epoch,
@@ -543,6 +555,7 @@ export async function pretrainGrover<G>(run: PretrainRun<G>): Promise<PretrainRe
           sinceCheckpoint = 0;
           if (run.signal?.aborted) {
             run.onEvent?.({ type: 'interrupted', epoch });
+            await featurizer?.close();
             return { completed: false, summary: null };
           }
         }
@@ -571,6 +584,7 @@ export async function pretrainGrover<G>(run: PretrainRun<G>): Promise<PretrainRe
     run.onEvent?.({ type: 'epoch', epoch, trainLoss, validLoss, seconds: (performance.now() - t0) / 1000 });
     if (run.signal?.aborted && epoch + 1 < config.epochs) {
       run.onEvent?.({ type: 'interrupted', epoch });
+      await featurizer?.close();
       return { completed: false, summary: null };
     }
   }
@@ -601,5 +615,6 @@ export async function pretrainGrover<G>(run: PretrainRun<G>): Promise<PretrainRe
   };
   await writeJsonAtomic(summaryPath, { ...summary, fingerprint });
   run.onEvent?.({ type: 'done', summary, reused: false });
+  await featurizer?.close();
   return { completed: true, summary };
 }
