@@ -12,6 +12,7 @@ import { before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { RDKIT2D_NAMES, rdkit2dOfSmiles } from '../src/chem/descriptors/index.js';
 import { loadRDKit } from '../src/chem/rdkit.js';
+import { getMolFeatureGenerator } from '../src/data/mol-features.js';
 import { InvalidSmilesError } from '../src/errors.js';
 
 interface FixtureMol {
@@ -146,6 +147,34 @@ describe('rdkit_2d descriptors match python3-rdkit 2022.09', () => {
     // Every listed exception is still needed (a fixed one should be removed from the list).
     const listed = Object.values(EXCEPTIONS).reduce((k, e) => k + e.length, 0);
     assert.equal(excused.length, listed, 'some documented exceptions now match; remove them');
+  });
+
+  test('rdkit2d_normalized from the SMILES alone equals RDKit 2022.09 + scipy (descriptastorus + chemprop)', () => {
+    // The generator end to end: our descriptors, our CDFs, NaN → 0, in RDKIT2D_NAMES order, against
+    // python3-rdkit's raw values normalized by scipy (scripts/fixtures/gen_rdkit2d_normalized.py).
+    const normalized = JSON.parse(
+      gunzipSync(
+        readFileSync(new URL('../../test/fixtures/descriptors/rdkit2d-normalized.json.gz', import.meta.url)),
+      ).toString('utf8'),
+    ) as { names: string[]; molecules: { source: string; row: number; smiles: string; values: number[] }[] };
+    assert.deepEqual(normalized.names, [...RDKIT2D_NAMES]);
+    const gen = getMolFeatureGenerator('rdkit2d_normalized');
+    let compared = 0;
+    const unexpected: string[] = [];
+    for (const m of normalized.molecules) {
+      const excused = new Set((EXCEPTIONS[`${m.source}:${m.row}`] ?? []).map((e) => e.name));
+      const got = gen.compute(m.smiles);
+      m.values.forEach((want, i) => {
+        const name = RDKIT2D_NAMES[i]!;
+        if (excused.has(name)) return;
+        compared++;
+        // float32 output; raw values agree to 1e-6, the CDFs to 1e-13.
+        if (!(Math.abs(got[i]! - want) <= 2e-6))
+          unexpected.push(`${name} ${m.smiles}: got ${got[i]}, want ${want}`);
+      });
+    }
+    assert.ok(normalized.molecules.length >= 100 && compared > 20_000);
+    assert.deepEqual(unexpected.slice(0, 20), []);
   });
 
   test('an unparsable SMILES throws, as withMol does', () => {
