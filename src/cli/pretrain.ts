@@ -1,6 +1,9 @@
 /**
- * `molgrove pretrain`: GROVER's self-supervised pretraining (contextual-property and motif tasks)
- * on a SMILES file of any size, streamed through shard files (<out>/shards). Rerunning the same
+ * `molgrove pretrain`: self-supervised pretraining on a SMILES file of any size, streamed through
+ * shard files (<out>/shards). Two trainers: `--model grover` (the default), GROVER's own
+ * (contextual-property and motif tasks, needs --vocab); and `--arch <encoder> --objective <name>`,
+ * any registry encoder with any objective (src/pretrain/trainer.ts), with a paper's settings as
+ * `--protocol` (default hu2020) under the flags given. Rerunning the same
  * command resumes from <out>/checkpoint.mgck; Ctrl-C finishes the batch in progress, writes a
  * checkpoint and stops. Writes <out>/loss.jsonl, <out>/pretrained.mgv (the encoder) and
  * <out>/summary.json. Progress (molecules/s, loss) goes to stderr.
@@ -9,24 +12,40 @@ import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
+import type { EncoderOptions } from '../models/encoders/options.js';
+import { encoderNames } from '../models/encoders/registry.js';
 import { GROVER_PRESETS, type GroverOptions } from '../models/grover/encoder.js';
 import { checkMaskMode } from '../pretrain/grover/labels.js';
 import { groverAdapter, groverPreset } from '../pretrain/grover/model.js';
-import {
-  DEFAULT_PRETRAIN_CONFIG,
-  type PretrainConfig,
-  type PretrainEvent,
-  pretrainGrover,
-} from '../pretrain/grover/pretrain.js';
+import { DEFAULT_PRETRAIN_CONFIG, type PretrainConfig, pretrainGrover } from '../pretrain/grover/pretrain.js';
 import { loadVocabPair } from '../pretrain/grover/vocab.js';
+import type { PretrainEvent, PretrainResult } from '../pretrain/loop.js';
+import type { ObjectiveOptions } from '../pretrain/objective.js';
+import { objectiveNames } from '../pretrain/objectives/index.js';
 import { DEFAULT_SHARD_SIZE, prepareShards } from '../pretrain/shards.js';
+import {
+  DEFAULT_PROTOCOL,
+  DEFAULT_TRAINER_CONFIG,
+  getProtocol,
+  PRETRAIN_PROTOCOLS,
+  pretrainObjective,
+  type TrainerConfig,
+} from '../pretrain/trainer.js';
 import { printJson, printTable } from './output.js';
 
 interface PretrainCliOptions {
-  model: string;
+  model?: string;
+  arch?: string;
+  objective?: string;
+  protocol?: string;
+  features?: string;
+  layers?: string;
+  lr?: string;
+  maskRate?: string;
+  maskEdge?: boolean;
   preset: string;
   input: string;
-  vocab: string;
+  vocab?: string;
   out: string;
   smilesColumn?: string;
   hidden?: string;
@@ -36,20 +55,20 @@ interface PretrainCliOptions {
   dropout?: string;
   attention?: string;
   hops?: string;
-  epochs: string;
-  batchSize: string;
+  epochs?: string;
+  batchSize?: string;
   warmupEpochs: string;
   initLr: string;
   maxLr: string;
   finalLr: string;
-  weightDecay: string;
+  weightDecay?: string;
   distCoeff: string;
   mode: string;
   limit?: string;
   shardSize: string;
-  seed: string;
-  logEvery: string;
-  checkpointEvery: string;
+  seed?: string;
+  logEvery?: string;
+  checkpointEvery?: string;
   json?: boolean;
 }
 
@@ -72,16 +91,34 @@ const d = DEFAULT_PRETRAIN_CONFIG;
 export function registerPretrain(program: Command): void {
   program
     .command('pretrain')
-    .description("self-supervised pretraining (GROVER's contextual-property and motif tasks)")
+    .description(
+      "self-supervised pretraining: GROVER's own (--model grover), or any encoder with an objective (--arch, --objective)",
+    )
     .requiredOption(
       '--input <path>',
       'CSV/TSV/.smi file of SMILES (.gz ok), or a directory of them; streamed: any size',
     )
-    .requiredOption('--vocab <dir>', 'folder with atom_vocab.json and bond_vocab.json (molgrove build-vocab)')
     .requiredOption('--out <dir>', 'run folder (rerun the same command to resume)')
-    .option('--model <name>', 'model to pretrain (grover)', 'grover')
-    .option('--preset <name>', `encoder preset: ${Object.keys(GROVER_PRESETS).join(', ')}`, 'base')
-    .option('--hidden <n>', 'hidden size (overrides the preset)')
+    .option('--model <name>', 'GROVER pretraining (grover; the default without --arch/--objective)')
+    .option(
+      '--arch <name>',
+      `encoder to pretrain with --objective: ${encoderNames().join(', ')} (default gin)`,
+    )
+    .option('--objective <name>', `pretraining objective: ${objectiveNames().join(', ')}`)
+    .option(
+      '--protocol <name>',
+      `settings of a paper under the flags given (--objective runs): ${Object.entries(PRETRAIN_PROTOCOLS)
+        .map(([k, p]) => `${k} = ${p.description}`)
+        .join('; ')}`,
+    )
+    .option('--features <name>', "featurizer (--objective runs; default: the objective's, else hu)")
+    .option('--layers <n>', 'message-passing layers (--objective runs)')
+    .option('--lr <x>', 'Adam learning rate (--objective runs)')
+    .option('--mask-rate <x>', 'attrmask: share of atoms masked per molecule, int(n·rate + 1) (0.15)')
+    .option('--mask-edge', 'attrmask: also mask the bonds of masked atoms and predict their type')
+    .option('--vocab <dir>', 'GROVER: folder with atom_vocab.json and bond_vocab.json (molgrove build-vocab)')
+    .option('--preset <name>', `GROVER encoder preset: ${Object.keys(GROVER_PRESETS).join(', ')}`, 'base')
+    .option('--hidden <n>', 'hidden size (overrides the preset / protocol)')
     .option('--depth <n>', 'dyMPN depth')
     .option('--heads <n>', 'attention heads')
     .option('--blocks <n>', 'MTBlocks per view')
@@ -92,13 +129,13 @@ export function registerPretrain(program: Command): void {
     )
     .option('--hops <mode>', 'dyMPN hop count in training: truncnorm (GROVER), uniform or fixed')
     .option('--smiles-column <name>', "column holding SMILES (default: 'smiles' if present, else the first)")
-    .option('--epochs <n>', 'epochs', String(d.epochs))
-    .option('--batch-size <n>', 'molecules per batch', String(d.batchSize))
+    .option('--epochs <n>', `epochs (GROVER ${d.epochs}; protocol's otherwise)`)
+    .option('--batch-size <n>', `molecules per batch (GROVER ${d.batchSize}; protocol's otherwise)`)
     .option('--warmup-epochs <x>', 'Noam warm-up epochs', String(d.warmupEpochs))
     .option('--init-lr <x>', 'Noam initial learning rate', String(d.initLr))
     .option('--max-lr <x>', 'Noam peak learning rate', String(d.maxLr))
     .option('--final-lr <x>', 'Noam final learning rate', String(d.finalLr))
-    .option('--weight-decay <x>', 'Adam weight decay', String(d.weightDecay))
+    .option('--weight-decay <x>', `Adam weight decay (GROVER ${d.weightDecay}; protocol's otherwise)`)
     .option(
       '--dist-coeff <x>',
       "weight of the av/bv views' disagreement (GROVER's dist_coff)",
@@ -115,21 +152,24 @@ export function registerPretrain(program: Command): void {
       'molecules per shard (one shard is featurized at a time)',
       String(DEFAULT_SHARD_SIZE),
     )
-    .option('--seed <n>', 'seed of weights, order and labels', String(d.seed))
-    .option('--log-every <n>', 'batches per train record of loss.jsonl', String(d.logEvery))
+    .option('--seed <n>', `seed of weights, order and labels (${d.seed})`)
+    .option('--log-every <n>', `batches per train record of loss.jsonl (${d.logEvery})`)
     .option(
       '--checkpoint-every <n>',
-      'batches between mid-epoch checkpoints (0: epoch ends only)',
-      String(d.checkpointEvery),
+      `batches between mid-epoch checkpoints (0: epoch ends only; ${d.checkpointEvery})`,
     )
     .option('--json', 'print the summary as JSON')
     .action(async (opts: PretrainCliOptions) => {
-      await runPretrain(opts);
+      if (opts.arch !== undefined || opts.objective !== undefined) await runObjectivePretrain(opts);
+      else await runPretrain(opts);
     });
 }
 
 function encoderOptions(opts: PretrainCliOptions): GroverOptions {
-  if (opts.model !== 'grover') throw new ConfigError(`--model must be grover, got '${opts.model}'`);
+  if ((opts.model ?? 'grover') !== 'grover')
+    throw new ConfigError(
+      `--model must be grover, got '${opts.model}' (other encoders: --arch with --objective)`,
+    );
   const p = groverPreset(opts.preset);
   return {
     ...p,
@@ -154,32 +194,131 @@ function choice<T extends string>(flag: string, value: string, choices: readonly
   return value as T;
 }
 
+const optional = <V>(value: string | undefined, parse: (v: string) => V): V | undefined =>
+  value === undefined ? undefined : parse(value);
+
+/** Cuts the input into shards under <out>/shards (reused when unchanged). */
+async function shardsOf(opts: PretrainCliOptions) {
+  const limit = optional(opts.limit, (v) => integer('--limit', v, 1));
+  const shardDir = join(opts.out, 'shards');
+  const index = await prepareShards(opts.input, shardDir, {
+    shardSize: integer('--shard-size', opts.shardSize, 1),
+    ...(limit === undefined ? {} : { limit }),
+    ...(opts.smilesColumn === undefined ? {} : { column: opts.smilesColumn }),
+  });
+  return { shardDir, index };
+}
+
 async function runPretrain(opts: PretrainCliOptions): Promise<void> {
   const options = encoderOptions(opts);
   const config: PretrainConfig = {
-    epochs: integer('--epochs', opts.epochs, 1),
-    batchSize: integer('--batch-size', opts.batchSize, 1),
+    epochs: optional(opts.epochs, (v) => integer('--epochs', v, 1)) ?? d.epochs,
+    batchSize: optional(opts.batchSize, (v) => integer('--batch-size', v, 1)) ?? d.batchSize,
     warmupEpochs: real('--warmup-epochs', opts.warmupEpochs, 0),
     initLr: real('--init-lr', opts.initLr, 0),
     maxLr: real('--max-lr', opts.maxLr, 0),
     finalLr: real('--final-lr', opts.finalLr, 0),
-    weightDecay: real('--weight-decay', opts.weightDecay, 0),
+    weightDecay: optional(opts.weightDecay, (v) => real('--weight-decay', v, 0)) ?? d.weightDecay,
     distCoeff: real('--dist-coeff', opts.distCoeff, 0),
     mode: checkMaskMode(opts.mode),
-    seed: integer('--seed', opts.seed, 0),
-    logEvery: integer('--log-every', opts.logEvery, 1),
-    checkpointEvery: integer('--checkpoint-every', opts.checkpointEvery, 0),
+    seed: optional(opts.seed, (v) => integer('--seed', v, 0)) ?? d.seed,
+    logEvery: optional(opts.logEvery, (v) => integer('--log-every', v, 1)) ?? d.logEvery,
+    checkpointEvery:
+      optional(opts.checkpointEvery, (v) => integer('--checkpoint-every', v, 0)) ?? d.checkpointEvery,
   };
-  const limit = opts.limit === undefined ? undefined : integer('--limit', opts.limit, 1);
-  const shardSize = integer('--shard-size', opts.shardSize, 1);
+  if (opts.vocab === undefined)
+    throw new ConfigError(
+      'GROVER pretraining needs --vocab (molgrove build-vocab); or use --arch/--objective',
+    );
   const vocab = await loadVocabPair(opts.vocab);
-  const shardDir = join(opts.out, 'shards');
-  const index = await prepareShards(opts.input, shardDir, {
-    shardSize,
-    ...(limit === undefined ? {} : { limit }),
-    ...(opts.smilesColumn === undefined ? {} : { column: opts.smilesColumn }),
-  });
+  const { shardDir, index } = await shardsOf(opts);
+  await runWithProgress(
+    opts,
+    config.epochs,
+    (e) =>
+      `pretrain: GROVER ${opts.preset} (hidden ${options.hidden}, depth ${options.depth}, heads ${options.heads}, ` +
+      `blocks ${options.blocks}), ${e.parameters.toLocaleString('en-US')} parameters ` +
+      `(encoder ${e.encoderParameters.toLocaleString('en-US')}); ${e.trainRows} train / ${e.validRows} valid molecules, ` +
+      `${e.stepsPerEpoch} steps per epoch, mode ${config.mode}`,
+    (onEvent, signal) =>
+      pretrainGrover({
+        dir: opts.out,
+        shardDir,
+        index,
+        vocab,
+        config,
+        makeAdapter: groverAdapter(options),
+        onEvent,
+        signal,
+        info: { source: index.source.path, rows: index.rows, preset: opts.preset },
+      }),
+  );
+}
 
+async function runObjectivePretrain(opts: PretrainCliOptions): Promise<void> {
+  if (opts.model !== undefined)
+    throw new ConfigError('--model grover is GROVER pretraining; with --arch/--objective leave it out');
+  if (opts.objective === undefined)
+    throw new ConfigError(`--arch needs --objective (${objectiveNames().join(', ')})`);
+  const protocolName = opts.protocol ?? DEFAULT_PROTOCOL;
+  const protocol = getProtocol(protocolName);
+  const dflt = DEFAULT_TRAINER_CONFIG;
+  const config: TrainerConfig = {
+    ...protocol.config,
+    ...(opts.epochs === undefined ? {} : { epochs: integer('--epochs', opts.epochs, 1) }),
+    ...(opts.batchSize === undefined ? {} : { batchSize: integer('--batch-size', opts.batchSize, 1) }),
+    ...(opts.lr === undefined ? {} : { lr: real('--lr', opts.lr, 0) }),
+    ...(opts.weightDecay === undefined ? {} : { weightDecay: real('--weight-decay', opts.weightDecay, 0) }),
+    seed: optional(opts.seed, (v) => integer('--seed', v, 0)) ?? dflt.seed,
+    logEvery: optional(opts.logEvery, (v) => integer('--log-every', v, 1)) ?? dflt.logEvery,
+    checkpointEvery:
+      optional(opts.checkpointEvery, (v) => integer('--checkpoint-every', v, 0)) ?? dflt.checkpointEvery,
+  };
+  const encoderOptions: Partial<EncoderOptions> = {
+    ...protocol.encoder,
+    ...(opts.hidden === undefined ? {} : { dim: integer('--hidden', opts.hidden, 1) }),
+    ...(opts.layers === undefined ? {} : { layers: integer('--layers', opts.layers, 1) }),
+    ...(opts.heads === undefined ? {} : { heads: integer('--heads', opts.heads, 1) }),
+    ...(opts.dropout === undefined ? {} : { dropout: real('--dropout', opts.dropout, 0) }),
+  };
+  const objectiveOptions: ObjectiveOptions = {
+    ...(opts.maskRate === undefined ? {} : { maskRate: real('--mask-rate', opts.maskRate, 0) }),
+    ...(opts.maskEdge ? { maskEdge: true } : {}),
+  };
+  const arch = opts.arch ?? 'gin';
+  const { shardDir, index } = await shardsOf(opts);
+  await runWithProgress(
+    opts,
+    config.epochs,
+    (e) =>
+      `pretrain: ${arch} with ${opts.objective} (protocol ${protocolName}), ${e.parameters.toLocaleString('en-US')} parameters ` +
+      `(encoder ${e.encoderParameters.toLocaleString('en-US')}); ${e.trainRows} train / ${e.validRows} valid molecules, ` +
+      `${e.stepsPerEpoch} steps per epoch`,
+    (onEvent, signal) =>
+      pretrainObjective({
+        dir: opts.out,
+        shardDir,
+        index,
+        arch,
+        encoderOptions,
+        objective: opts.objective!,
+        objectiveOptions,
+        ...(opts.features === undefined ? {} : { featurizer: opts.features }),
+        config,
+        onEvent,
+        signal,
+        info: { source: index.source.path, rows: index.rows, protocol: protocolName },
+      }),
+  );
+}
+
+/** Runs a trainer with Ctrl-C handling and progress on stderr; prints the summary. */
+async function runWithProgress(
+  opts: PretrainCliOptions,
+  totalEpochs: number,
+  startLine: (e: Extract<PretrainEvent, { type: 'start' }>) => string,
+  train: (onEvent: (e: PretrainEvent) => void, signal: AbortSignal) => Promise<PretrainResult>,
+): Promise<void> {
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -189,16 +328,13 @@ async function runPretrain(opts: PretrainCliOptions): Promise<void> {
   process.on('SIGINT', onSigint);
   const progressOn = process.stderr.isTTY || process.env['MOLGROVE_PROGRESS'] === '1';
   let bar: SingleBar | undefined;
-  let epochs: { epoch: number; trainLoss: number; validLoss: number; seconds: number }[] = [];
+  let epochsRun = 0;
   let lastRate = 0;
   const onEvent = (e: PretrainEvent) => {
     switch (e.type) {
       case 'start': {
         const line =
-          `pretrain: GROVER ${opts.preset} (hidden ${options.hidden}, depth ${options.depth}, heads ${options.heads}, ` +
-          `blocks ${options.blocks}), ${e.parameters.toLocaleString('en-US')} parameters ` +
-          `(encoder ${e.encoderParameters.toLocaleString('en-US')}); ${e.trainRows} train / ${e.validRows} valid molecules, ` +
-          `${e.stepsPerEpoch} steps per epoch, mode ${config.mode}` +
+          startLine(e) +
           (e.resumed
             ? `; resuming at epoch ${e.resumed.epoch}, shard ${e.resumed.shard}, batch ${e.resumed.batch}`
             : '');
@@ -212,7 +348,7 @@ async function runPretrain(opts: PretrainCliOptions): Promise<void> {
             noTTYOutput: !process.stderr.isTTY,
             notTTYSchedule: 2000,
           });
-          bar.start(e.stepsPerEpoch * config.epochs, 0, {
+          bar.start(e.stepsPerEpoch * totalEpochs, 0, {
             epoch: e.resumed?.epoch ?? 0,
             rate: '0',
             loss: '-',
@@ -229,10 +365,11 @@ async function runPretrain(opts: PretrainCliOptions): Promise<void> {
         });
         break;
       case 'epoch':
-        epochs.push({ epoch: e.epoch, trainLoss: e.trainLoss, validLoss: e.validLoss, seconds: e.seconds });
+        epochsRun++;
         if (!bar)
           process.stderr.write(
-            `epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, valid loss ${e.validLoss.toFixed(4)}, ${e.seconds.toFixed(1)} s\n`,
+            `epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, valid loss ${e.validLoss.toFixed(4)}, ` +
+              `${e.seconds.toFixed(1)} s, ${lastRate.toFixed(1)} mol/s\n`,
           );
         break;
       case 'interrupted':
@@ -244,30 +381,19 @@ async function runPretrain(opts: PretrainCliOptions): Promise<void> {
         break;
     }
   };
-  let result: Awaited<ReturnType<typeof pretrainGrover>>;
+  let result: PretrainResult;
   try {
-    result = await pretrainGrover({
-      dir: opts.out,
-      shardDir,
-      index,
-      vocab,
-      config,
-      makeAdapter: groverAdapter(options),
-      onEvent,
-      signal: controller.signal,
-      info: { source: index.source.path, rows: index.rows, preset: opts.preset },
-    });
+    result = await train(onEvent, controller.signal);
   } finally {
     bar?.stop();
     process.off('SIGINT', onSigint);
   }
   if (!result.completed || !result.summary) return;
-  const s = result.summary;
   const summary = {
-    ...s,
+    ...result.summary,
     moleculesPerSecond: Number(lastRate.toFixed(2)),
     out: opts.out,
-    epochsRun: epochs.length,
+    epochsRun,
   };
   if (opts.json) {
     printJson(summary);
@@ -277,5 +403,4 @@ async function runPretrain(opts: PretrainCliOptions): Promise<void> {
     ['key', 'value'],
     Object.entries(summary).map(([k, v]) => [k, String(v)]),
   );
-  epochs = [];
 }

@@ -17,7 +17,7 @@
  * `row<TAB>smiles`.
  */
 import { existsSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { corpusFiles, streamCorpus } from '../data/corpus.js';
 import { ConfigError, MolgroveError } from '../errors.js';
@@ -227,4 +227,16 @@ export function batchesIn(n: number, batchSize: number): number {
 /** Optimizer steps of one epoch: batches never span shards (the last one of a shard may be short). */
 export function stepsPerEpoch(index: ShardIndex, batchSize: number): number {
   return index.train.reduce((s, info) => s + batchesIn(info.rows, batchSize), 0);
+}
+
+/** What identifies a run's data in its fingerprint: source, rows, shard size, split and shard files. */
+export function shardFingerprint(index: ShardIndex) {
+  return {
+    source: index.source.path,
+    rows: index.rows,
+    shardSize: index.shardSize,
+    split: [index.splitSeed, index.validFraction],
+    train: index.train,
+    valid: index.valid,
+  };
 }

@@ -4,10 +4,8 @@
 
 import { ConfigError, unknownChoice } from '../../errors.js';
 import type * as T from '../../tensor/index.js';
-import type { GraphView } from '../graph.js';
 import { AtomEncoder, type InputSpec } from '../inputs.js';
-import type { Module } from '../module.js';
-import { GnnTrunk, type JumpingKnowledge, type NormKind } from '../trunk.js';
+import { GnnTrunk } from '../trunk.js';
 import { dmpnnFactory } from './dmpnn.js';
 import { GATConv } from './gat.js';
 import { GCNConv } from './gcn.js';

@@ -1,0 +1,20 @@
+// Pretraining objectives by alias (see ../objective.ts). The generic trainer (../trainer.ts) and
+// `molgrove pretrain --objective` look them up here.
+
+import { unknownChoice } from '../../errors.js';
+import type { ObjectiveFactory } from '../objective.js';
+import { attrMaskObjective } from './attrmask.js';
+import { motifObjective } from './motif.js';
+
+export const OBJECTIVES: readonly ObjectiveFactory[] = [attrMaskObjective, motifObjective];
+
+export function objectiveNames(): string[] {
+  return OBJECTIVES.flatMap((o) => [o.name, ...o.aliases]);
+}
+
+export function getObjective(name: string): ObjectiveFactory {
+  const key = name.trim().toLowerCase();
+  const found = OBJECTIVES.find((o) => o.name === key || o.aliases.includes(key));
+  if (!found) throw unknownChoice('objective', name, objectiveNames());
+  return found;
+}

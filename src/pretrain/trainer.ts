@@ -1,0 +1,243 @@
+/**
+ * Self-supervised pretraining of ANY registry encoder (src/models/encoders/registry.ts) with any
+ * objective (objective.ts, objectives/index.ts): the encoder's node embeddings go to the
+ * objective's heads and loss. The stream, checkpoints, resume, loss.jsonl and summary.json are the
+ * shared loop's (loop.ts); shards are featurized on a worker thread with prefetch
+ * (graph-shard-worker.ts), with the featurizer the objective needs and the labels it asks for.
+ * Optimizer: Adam at a constant learning rate (pretrain-gnns: Adam 1e-3, no decay, no schedule).
+ *
+ * Files in `dir`: checkpoint.mgck, loss.jsonl, pretrained.mgv (the encoder alone, format
+ * 'molgrove-encoder', which `molgrove finetune --from` reads) and summary.json.
+ */
+
+import { join } from 'node:path';
+import { getFeaturizer } from '../chem/featurizers/index.js';
+import { ConfigError } from '../errors.js';
+import { type EncoderDescription, encodeEncoder } from '../models/encoder-file.js';
+import { groverFactory, groverOptionsOf } from '../models/encoders/grover.js';
+import {
+  createEncoder,
+  DEFAULT_ENCODER_OPTIONS,
+  type Encoder,
+  type EncoderOptions,
+  getEncoder,
+} from '../models/encoders/registry.js';
+import { GraphView } from '../models/graph.js';
+import { inputSpecFor } from '../models/inputs.js';
+import { Module } from '../models/module.js';
+import * as T from '../tensor/index.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { featurizeGraphShard, GraphShardData, type PackedGraphShard } from './graph-shard.js';
+import {
+  type LoopConfig,
+  PRETRAINED_FILE,
+  type PretrainEvent,
+  type PretrainResult,
+  runPretrainLoop,
+  type TermValues,
+} from './loop.js';
+import type { Objective, ObjectiveOptions } from './objective.js';
+import { getObjective } from './objectives/index.js';
+import { shardSource, WorkerShardFeaturizer } from './shard-featurizer.js';
+import { mixSeed, type ShardIndex, shardFingerprint } from './shards.js';
+
+export interface TrainerConfig extends LoopConfig {
+  readonly lr: number;
+  readonly weightDecay: number;
+}
+
+/** A paper's pretraining setup: trainer settings and encoder options. */
+export interface PretrainProtocol {
+  readonly description: string;
+  readonly config: Omit<TrainerConfig, 'seed' | 'logEvery' | 'checkpointEvery'>;
+  readonly encoder: Partial<EncoderOptions>;
+}
+
+export const PRETRAIN_PROTOCOLS: Readonly<Record<string, PretrainProtocol>> = {
+  hu2020: {
+    description:
+      'Hu et al. 2020 (pretrain-gnns chem/pretrain_*.py): batch 256, 100 epochs, Adam 1e-3, 5 × 300 GIN, dropout 0',
+    config: { epochs: 100, batchSize: 256, lr: 1e-3, weightDecay: 0 },
+    encoder: { dim: 300, layers: 5, dropout: 0, jk: 'last' },
+  },
+};
+export const DEFAULT_PROTOCOL = 'hu2020';
+
+export function getProtocol(name: string): PretrainProtocol {
+  const p = PRETRAIN_PROTOCOLS[name.trim().toLowerCase()];
+  if (!p)
+    throw new ConfigError(
+      `unknown protocol '${name}'; choose one of: ${Object.keys(PRETRAIN_PROTOCOLS).join(', ')}`,
+    );
+  return p;
+}
+
+export const DEFAULT_TRAINER_CONFIG: TrainerConfig = {
+  ...PRETRAIN_PROTOCOLS['hu2020']!.config,
+  seed: 0,
+  logEvery: 20,
+  checkpointEvery: 500,
+};
+
+export interface ObjectiveRun {
+  readonly dir: string;
+  readonly shardDir: string;
+  readonly index: ShardIndex;
+  /** Encoder alias (gin, gcn, sage, gat, mpnn, dmpnn, grover). */
+  readonly arch: string;
+  /** Over the architecture's defaults. */
+  readonly encoderOptions?: Partial<EncoderOptions>;
+  /** Objective alias (attrmask, motif). */
+  readonly objective: string;
+  readonly objectiveOptions?: ObjectiveOptions;
+  /** Featurizer preset; default: the objective's, else 'grover' for GROVER and 'hu' for the rest. */
+  readonly featurizer?: string;
+  readonly config: TrainerConfig;
+  readonly onEvent?: (e: PretrainEvent) => void;
+  readonly signal?: AbortSignal;
+  /** Featurize shards on this thread instead of a worker. */
+  readonly inline?: boolean;
+  /** Provenance stored in the encoder file. */
+  readonly info?: Record<string, T.MetadataValue>;
+}
+
+const CHECKPOINT_FORMAT = 'molgrove-pretrain';
+
+export function checkTrainerConfig(c: TrainerConfig): void {
+  const int = (name: string, v: number, min: number) => {
+    if (!(Number.isInteger(v) && v >= min))
+      throw new ConfigError(`${name} must be an integer ≥ ${min}, got ${v}`);
+  };
+  int('epochs', c.epochs, 1);
+  int('batch size', c.batchSize, 1);
+  int('logEvery', c.logEvery, 1);
+  int('checkpointEvery', c.checkpointEvery, 0);
+  if (!(c.lr > 0)) throw new ConfigError(`learning rate must be > 0, got ${c.lr}`);
+  if (!(c.weightDecay >= 0)) throw new ConfigError(`weight decay must be ≥ 0, got ${c.weightDecay}`);
+}
+
+/** The encoder as `encoder.*`, the objective's heads as `head.*`. */
+export class PretrainModel extends Module {
+  constructor(
+    readonly encoder: Encoder,
+    readonly objective: Objective,
+  ) {
+    super();
+    this.child('encoder', encoder);
+    this.child('head', objective.head);
+  }
+}
+
+/** The featurizer a run uses (see ObjectiveRun.featurizer). */
+export function resolveFeaturizer(arch: string, objective: string, given?: string): string {
+  const needed = getObjective(objective).featurizer;
+  if (needed !== null && given !== undefined && getFeaturizer(given).name !== getFeaturizer(needed).name)
+    throw new ConfigError(`objective '${objective}' needs the '${needed}' featurizer, not '${given}'`);
+  return getFeaturizer(needed ?? given ?? (getEncoder(arch).name === groverFactory.name ? 'grover' : 'hu'))
+    .name;
+}
+
+/** What rebuilds the encoder: alias, full options, featurizer and input spec. */
+export function describeEncoder(
+  arch: string,
+  options: Partial<EncoderOptions>,
+  featurizer: string,
+): EncoderDescription {
+  const f = getEncoder(arch);
+  const chosen: EncoderOptions = { ...DEFAULT_ENCODER_OPTIONS, ...f.defaults, ...options };
+  // GROVER's description carries its full options (attention, hop sampling, …), as fine-tuning's.
+  const full: EncoderOptions =
+    f.name === groverFactory.name
+      ? { ...chosen, grover: { ...groverOptionsOf(chosen), dropout: chosen.dropout } }
+      : chosen;
+  const feat = getFeaturizer(featurizer);
+  return {
+    arch: f.name,
+    options: full,
+    featurizer: feat.name,
+    input: inputSpecFor(feat.name, feat.atomDim, feat.bondDim),
+  };
+}
+
+/** Runs (or resumes) pretraining with an objective; `completed: false` when stopped by the signal. */
+export async function pretrainObjective(run: ObjectiveRun): Promise<PretrainResult> {
+  const { config, index } = run;
+  checkTrainerConfig(config);
+  const factory = getObjective(run.objective);
+  const objectiveOptions: ObjectiveOptions = { ...factory.defaults, ...run.objectiveOptions };
+  const featurizer = resolveFeaturizer(run.arch, run.objective, run.featurizer);
+  const description = describeEncoder(run.arch, run.encoderOptions ?? {}, featurizer);
+  const rng = new T.Rng(config.seed);
+  const encoder = createEncoder(description.arch, description.input, description.options, rng.fork());
+  const objective = factory.create(encoder.outDim, objectiveOptions, rng.fork());
+  const model = new PretrainModel(encoder, objective);
+  const fingerprint = JSON.stringify({
+    config: { ...config, checkpointEvery: null },
+    encoder: description as unknown as T.MetadataValue,
+    objective: { name: factory.name, options: objectiveOptions },
+    data: shardFingerprint(index),
+  });
+  const opt = new T.Adam(model.parameters(), { lr: config.lr, weightDecay: config.weightDecay });
+  const scheduler = new T.LRScheduler(opt, T.constantSchedule());
+
+  const lossOf = (data: GraphShardData, mols: number[], r: T.Rng) => {
+    const prepared = objective.prepare(data.batch(mols), r);
+    const view = new GraphView(prepared.input);
+    return objective.loss(encoder.forward(view), view, prepared.targets);
+  };
+
+  return runPretrainLoop<GraphShardData>({
+    dir: run.dir,
+    index,
+    config,
+    format: CHECKPOINT_FORMAT,
+    fingerprint,
+    model,
+    opt,
+    scheduler,
+    labelRng: new T.Rng(mixSeed(config.seed, 0x1abe1)),
+    terms: objective.terms,
+    parameters: model.parameterCount(),
+    encoderParameters: encoder.parameterCount(),
+    openSource: () =>
+      shardSource<PackedGraphShard, GraphShardData>({
+        shardDir: run.shardDir,
+        index,
+        worker: run.inline
+          ? null
+          : new WorkerShardFeaturizer<PackedGraphShard>(new URL('./graph-shard-worker.js', import.meta.url), {
+              init: { featurizer, labels: [...factory.moleculeLabels] },
+            }),
+        featurize: (rows) => featurizeGraphShard(rows.rows, rows.smiles, featurizer, factory.moleculeLabels),
+        open: (packed) => ({ data: new GraphShardData(packed), invalid: packed.invalid.length }),
+      }),
+    train: (data, mols, r) =>
+      T.tidy(() => {
+        opt.zeroGrad();
+        const loss = lossOf(data, mols, r);
+        T.backward(loss.total);
+        opt.step();
+        return loss.values as TermValues;
+      }),
+    evaluate: (data, mols, r) => T.noGrad(() => T.tidy(() => lossOf(data, mols, r).values as TermValues)),
+    writeModel: async ({ steps, molecules }) => {
+      const modelPath = join(run.dir, PRETRAINED_FILE);
+      await writeFileAtomic(
+        modelPath,
+        encodeEncoder(encoder, description, {
+          ...run.info,
+          objective: factory.name,
+          objectiveOptions: objectiveOptions as T.MetadataValue,
+          epochs: config.epochs,
+          batchSize: config.batchSize,
+          lr: config.lr,
+          steps,
+          molecules,
+        }),
+      );
+      return modelPath;
+    },
+    ...(run.onEvent ? { onEvent: run.onEvent } : {}),
+    ...(run.signal ? { signal: run.signal } : {}),
+  });
+}

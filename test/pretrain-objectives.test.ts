@@ -1,0 +1,330 @@
+// Pretraining objectives on any encoder (src/pretrain/trainer.ts): attribute masking as Hu et al.
+// (counts, mask tokens, targets, reproducibility), motif labels, the loss going down on the fixture
+// molecules, kill + resume giving identical results, and the CLI round trip into finetune --from.
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { getFeaturizer } from '../src/chem/featurizers/index.js';
+import { motifLabels } from '../src/chem/fragments.js';
+import { loadRDKit, withMol } from '../src/chem/rdkit.js';
+import { batchGraphs } from '../src/data/batch.js';
+import { featurizeSmiles } from '../src/data/molgraph.js';
+import { ENCODER_FORMAT } from '../src/models/encoder-file.js';
+import { loadEncoderFile } from '../src/models/model-file-node.js';
+import { featurizeGraphShard, GraphShardData } from '../src/pretrain/graph-shard.js';
+import type { PretrainEvent } from '../src/pretrain/loop.js';
+import {
+  MASK_ATOM_TYPE,
+  MASK_BOND_TYPE,
+  maskBatch,
+  maskedAtomCount,
+} from '../src/pretrain/objectives/attrmask.js';
+import { getObjective } from '../src/pretrain/objectives/index.js';
+import { prepareShards, readShard, type ShardIndex } from '../src/pretrain/shards.js';
+import { DEFAULT_TRAINER_CONFIG, pretrainObjective, type TrainerConfig } from '../src/pretrain/trainer.js';
+import * as T from '../src/tensor/index.js';
+import { runCli } from './helpers/cli.js';
+import { REPO_ROOT } from './helpers/shared-data.js';
+
+const MOLS = join(REPO_ROOT, 'test/fixtures/grover-pretrain/mols.csv');
+const tmp = mkdtempSync(join(tmpdir(), 'molgrove-pretrain-objectives-'));
+const shardDir = join(tmp, 'shards');
+let index: ShardIndex;
+
+before(async () => {
+  await loadRDKit();
+  index = await prepareShards(MOLS, shardDir, { shardSize: 20 });
+});
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test('attrmask: int(n·0.15 + 1) atoms per molecule get the mask token; targets are their atom types', () => {
+  assert.equal(getObjective('attr-mask').name, 'attrmask');
+  const hu = getFeaturizer('hu');
+  // Acetic acid: 4 atoms → int(1.6) = 1; phenol: 7 → int(2.05) = 2; a 20-carbon chain: int(4) = 4;
+  // methylamine: 2 → 1. Atom types are Z − 1: C 5, N 6, O 7.
+  const smiles = ['CC(=O)O', 'c1ccccc1O', 'CCCCCCCCCCCCCCCCCCCC', 'CN'];
+  const types = [[5, 5, 7, 7], [5, 5, 5, 5, 5, 5, 7], Array(20).fill(5), [5, 6]];
+  const expect = [1, 2, 4, 1];
+  smiles.forEach((_, g) => {
+    assert.equal(maskedAtomCount(types[g]!.length, 0.15), expect[g]);
+  });
+  const batch = batchGraphs(smiles.map((s) => featurizeSmiles(s, hu)));
+  const before = Int32Array.from(batch.atomCodes);
+  const beforeBonds = Int32Array.from(batch.bondCodes);
+  const { input, targets } = maskBatch(batch, new T.Rng(5), { rate: 0.15, maskEdge: false });
+  assert.deepEqual(batch.atomCodes, before, 'the batch itself is not modified');
+  assert.deepEqual(input.bondCodes, beforeBonds, 'no edge masking by default');
+  assert.equal(targets.atoms.length, 1 + 2 + 4 + 1);
+  const masked = new Set(targets.atoms);
+  smiles.forEach((_, g) => {
+    const a0 = batch.atomOffsets[g]!;
+    const n = batch.atomOffsets[g + 1]! - a0;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const a = a0 + i;
+      assert.equal(before[2 * a], types[g]![i], `${smiles[g]} atom ${i} type`);
+      if (masked.has(a)) {
+        count++;
+        assert.deepEqual([input.atomCodes[2 * a], input.atomCodes[2 * a + 1]], [MASK_ATOM_TYPE, 0]);
+        assert.equal(targets.atomTypes[targets.atoms.indexOf(a)], types[g]![i]);
+      } else {
+        assert.deepEqual(
+          [input.atomCodes[2 * a], input.atomCodes[2 * a + 1]],
+          [before[2 * a], before[2 * a + 1]],
+        );
+      }
+    }
+    assert.equal(count, expect[g], `${smiles[g]}: masked atoms`);
+  });
+  assert.equal(MASK_ATOM_TYPE, 119);
+
+  // Reproducible by seed; another seed masks other atoms.
+  const again = maskBatch(batch, new T.Rng(5), { rate: 0.15, maskEdge: false });
+  assert.deepEqual(again.targets.atoms, targets.atoms);
+  assert.deepEqual(again.input.atomCodes, input.atomCodes);
+  const other = maskBatch(batch, new T.Rng(6), { rate: 0.15, maskEdge: false });
+  assert.notDeepEqual(other.targets.atoms, targets.atoms);
+
+  // Edge masking: both copies of every bond touching a masked atom get [5, 0]; targets = bond types.
+  const e = maskBatch(batch, new T.Rng(5), { rate: 0.15, maskEdge: true });
+  assert.deepEqual(e.targets.atoms, targets.atoms, 'the same atoms as without edge masking');
+  const m = batch.numEdges;
+  let bonds = 0;
+  for (let k = 0; 2 * k < m; k++) {
+    const u = batch.edgeIndex[2 * k]!;
+    const v = batch.edgeIndex[m + 2 * k]!;
+    const touched = masked.has(u) || masked.has(v);
+    for (const d of [2 * k, 2 * k + 1]) {
+      const code = [e.input.bondCodes[2 * d], e.input.bondCodes[2 * d + 1]];
+      assert.deepEqual(code, touched ? [MASK_BOND_TYPE, 0] : [beforeBonds[2 * d], beforeBonds[2 * d + 1]]);
+    }
+    if (touched) {
+      assert.equal(e.targets.bondSrc[bonds], u);
+      assert.equal(e.targets.bondDst[bonds], v);
+      assert.equal(e.targets.bondTypes[bonds], beforeBonds[4 * k]);
+      bonds++;
+    }
+  }
+  assert.equal(e.targets.bondTypes.length, bonds);
+  assert.ok(bonds > 0);
+});
+
+test('motif labels are computed at featurization time and equal motifLabels of the molecule', async () => {
+  const rows = await readShard(shardDir, index.train[0]!);
+  const packed = await featurizeGraphShard(rows.rows, rows.smiles, 'hu', ['motifs']);
+  const data = new GraphShardData(packed);
+  const mols = [0, 3, 7];
+  const b = data.batch(mols);
+  mols.forEach((m, i) => {
+    const want = withMol(rows.smiles[m]!, motifLabels);
+    assert.deepEqual(b.labels.motifs!.subarray(i * 85, (i + 1) * 85), want);
+  });
+  assert.ok(b.labels.motifs!.some((v) => v === 1));
+});
+
+function run(dir: string, config: Partial<TrainerConfig>, extra: Record<string, unknown> = {}) {
+  return pretrainObjective({
+    dir,
+    shardDir,
+    index,
+    arch: 'gin',
+    encoderOptions: { dim: 32, layers: 2, dropout: 0.1 },
+    objective: 'attrmask',
+    config: {
+      ...DEFAULT_TRAINER_CONFIG,
+      epochs: 4,
+      batchSize: 8,
+      lr: 3e-3,
+      logEvery: 2,
+      checkpointEvery: 3,
+      ...config,
+    },
+    ...extra,
+  });
+}
+
+test('attrmask on GIN lowers the loss; kill + resume gives identical loss.jsonl and pretrained.mgv', async () => {
+  const full = join(tmp, 'full');
+  const events: PretrainEvent[] = [];
+  const res = await run(full, {}, { onEvent: (e: PretrainEvent) => events.push(e) });
+  assert.ok(res.completed);
+  const epochs = events.filter((e) => e.type === 'epoch');
+  assert.equal(epochs.length, 4);
+  const first = epochs[0]!;
+  const last = epochs[3]!;
+  console.log(
+    `attrmask train loss ${epochs.map((e) => e.trainLoss.toFixed(3)).join(' → ')}, ` +
+      `valid ${epochs.map((e) => e.validLoss.toFixed(3)).join(' → ')}`,
+  );
+  assert.ok(last.trainLoss < first.trainLoss - 0.5, `train ${first.trainLoss} → ${last.trainLoss}`);
+  assert.ok(last.validLoss < first.validLoss, `valid ${first.validLoss} → ${last.validLoss}`);
+  const lines = readFileSync(join(full, 'loss.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(lines.filter((l) => l.kind === 'valid').length, 4);
+  assert.ok(lines.every((l) => Number.isFinite(l.total) && Number.isFinite(l.atomAcc)));
+
+  // Stop mid-epoch twice, then finish (on this thread this time: featurization does not matter).
+  const part = join(tmp, 'part');
+  for (const stopAfter of [4, 11]) {
+    const controller = new AbortController();
+    let n = 0;
+    const r = await run(
+      part,
+      {},
+      {
+        signal: controller.signal,
+        onEvent: (e: PretrainEvent) => {
+          if (e.type === 'batch' && ++n === stopAfter) controller.abort();
+        },
+      },
+    );
+    assert.equal(r.completed, false);
+  }
+  const resumed: PretrainEvent[] = [];
+  const r = await run(part, {}, { inline: true, onEvent: (e: PretrainEvent) => resumed.push(e) });
+  assert.ok(r.completed);
+  const start = resumed.find((e) => e.type === 'start');
+  assert.ok(start?.type === 'start' && start.resumed !== null);
+  assert.equal(
+    readFileSync(join(part, 'loss.jsonl'), 'utf8'),
+    readFileSync(join(full, 'loss.jsonl'), 'utf8'),
+  );
+  assert.deepEqual(readFileSync(join(part, 'pretrained.mgv')), readFileSync(join(full, 'pretrained.mgv')));
+  const enc = await loadEncoderFile(join(full, 'pretrained.mgv'));
+  assert.equal(enc.description.arch, 'gin');
+  assert.equal(enc.description.featurizer, 'hu');
+  assert.equal(enc.info['objective'], 'attrmask');
+  assert.ok(!Object.keys(enc.state).some((k) => k.startsWith('head.') || k.includes('linear_pred')));
+  await assert.rejects(run(full, { epochs: 5 }), /different configuration/);
+});
+
+test('motif objective trains any encoder (GCN on chemprop features)', async () => {
+  const events: PretrainEvent[] = [];
+  const r = await pretrainObjective({
+    dir: join(tmp, 'motif'),
+    shardDir,
+    index,
+    arch: 'gcn',
+    encoderOptions: { dim: 16, layers: 2, dropout: 0 },
+    objective: 'motif',
+    featurizer: 'chemprop',
+    config: {
+      ...DEFAULT_TRAINER_CONFIG,
+      epochs: 3,
+      batchSize: 16,
+      lr: 1e-2,
+      logEvery: 2,
+      checkpointEvery: 0,
+    },
+    onEvent: (e) => events.push(e),
+  });
+  assert.ok(r.completed);
+  const epochs = events.filter((e) => e.type === 'epoch');
+  console.log(`motif train loss ${epochs.map((e) => e.trainLoss.toFixed(3)).join(' → ')}`);
+  assert.ok(epochs[2]!.trainLoss < epochs[0]!.trainLoss);
+  const enc = await loadEncoderFile(r.summary!.model);
+  assert.equal(enc.description.featurizer, 'chemprop');
+  assert.equal(enc.description.input.kind, 'features');
+});
+
+test('CLI: pretrain --arch gin --objective attrmask, then finetune --from with a frozen encoder', async () => {
+  const out = join(tmp, 'cli-run');
+  const args = [
+    'pretrain',
+    '--arch',
+    'gin',
+    '--objective',
+    'attrmask',
+    '--protocol',
+    'hu2020',
+    '--input',
+    MOLS,
+    '--out',
+    out,
+    '--epochs',
+    '2',
+    '--batch-size',
+    '16',
+    '--limit',
+    '40',
+    '--shard-size',
+    '15',
+    '--hidden',
+    '16',
+    '--layers',
+    '2',
+    '--mask-edge',
+    '--json',
+  ];
+  const r = await runCli(args);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /parameters/);
+  const summary = JSON.parse(r.out);
+  assert.equal(summary.epochs, 2);
+  assert.ok(Number.isFinite(summary.finalTrainLoss));
+  const meta = T.decodeTensors(new Uint8Array(readFileSync(join(out, 'pretrained.mgv')))).metadata;
+  assert.equal(meta['format'], ENCODER_FORMAT);
+  const desc = meta['encoder'] as { arch: string; options: { dim: number; layers: number; dropout: number } };
+  assert.deepEqual(
+    [desc.arch, desc.options.dim, desc.options.layers, desc.options.dropout],
+    ['gin', 16, 2, 0],
+  );
+  const record = JSON.parse(readFileSync(join(out, 'loss.jsonl'), 'utf8').split('\n')[0]!);
+  assert.ok('bond' in record && 'atomAcc' in record);
+  const rerun = await runCli(args);
+  assert.equal(rerun.code, 0, rerun.err);
+  assert.equal(JSON.parse(rerun.out).finalTrainLoss, summary.finalTrainLoss);
+  assert.equal((await runCli([...args.slice(0, -1), '--objective', 'nope'])).code, 2);
+  assert.equal((await runCli([...args.slice(0, -1), '--features', 'chemprop'])).code, 2);
+
+  const csv = join(tmp, 'labelled.csv');
+  const smiles = [
+    'c1ccccc1O',
+    'CCO',
+    'CC(=O)Nc1ccc(O)cc1',
+    'CCN(CC)CC',
+    'c1ccncc1',
+    'C1CCCCC1',
+    'Cc1ccccc1',
+    'CCCC',
+  ];
+  writeFileSync(csv, `smiles,y\n${smiles.map((m) => `${m},${/c/.test(m) ? 1 : 0}`).join('\n')}\n`);
+  const ft = join(tmp, 'cli-ft');
+  const f = await runCli([
+    'finetune',
+    '--csv',
+    csv,
+    '--from',
+    join(out, 'pretrained.mgv'),
+    '--freeze-encoder',
+    '--split',
+    'random',
+    '--epochs',
+    '1',
+    '--out',
+    ft,
+    '--json',
+    '--jobs',
+    '1',
+  ]);
+  assert.equal(f.code, 0, f.err);
+  assert.equal(JSON.parse(f.out).arch, 'gin');
+  assert.ok(existsSync(join(ft, 'seed-0', 'model.mgv')));
+  const pre = await loadEncoderFile(join(out, 'pretrained.mgv'));
+  const tuned = await loadEncoderFile(join(ft, 'seed-0', 'model.mgv'));
+  assert.deepEqual(Object.keys(tuned.state).sort(), Object.keys(pre.state).sort());
+  // The weights stay the pretrained file's; batch norm's running statistics are buffers, which a
+  // frozen encoder in train mode still updates (as torch does with requires_grad = False).
+  let weights = 0;
+  for (const [k, t] of Object.entries(pre.state)) {
+    if (/running_(mean|var)$/.test(k)) continue;
+    assert.deepEqual(tuned.state[k]!.data, t.data, k);
+    weights++;
+  }
+  assert.ok(weights > 10 && Object.keys(pre.state).some((k) => k.endsWith('running_mean')));
+});
