@@ -85,20 +85,14 @@ export async function featurizeGraphShard(
   return featurizeGraphShardSync(rows, smiles, featurizerName, labelNames);
 }
 
-/** Random access to a featurized shard's molecules. */
-export class GraphShardData implements StreamShard {
-  private readonly dataset: FeaturizedDataset;
+/** Random access to the molecules of a featurized shard, by index or by source row. */
+export abstract class PackedShardData {
+  protected readonly dataset: FeaturizedDataset;
+  /** Source row → molecule index within the shard. */
   private readonly byRow = new Map<number, number>();
-  constructor(readonly shard: PackedGraphShard) {
-    this.dataset = new FeaturizedDataset(
-      shard.featurizer,
-      shard.atomDim,
-      shard.bondDim,
-      shard.packed,
-      [],
-      shard.packed.rows.length,
-    );
-    shard.packed.rows.forEach((r, i) => {
+  constructor(featurizer: string, atomDim: number, bondDim: number, packed: PackedGraphs) {
+    this.dataset = new FeaturizedDataset(featurizer, atomDim, bondDim, packed, [], packed.rows.length);
+    packed.rows.forEach((r, i) => {
       this.byRow.set(r, i);
     });
   }
@@ -107,8 +101,16 @@ export class GraphShardData implements StreamShard {
     return this.dataset.size;
   }
 
+  /** Molecule index of a source row, or -1 when that row did not parse. */
   indexOfRow(row: number): number {
     return this.byRow.get(row) ?? -1;
+  }
+}
+
+/** A featurized shard with the molecule labels its objective asked for. */
+export class GraphShardData extends PackedShardData implements StreamShard {
+  constructor(readonly shard: PackedGraphShard) {
+    super(shard.featurizer, shard.atomDim, shard.bondDim, shard.packed);
   }
 
   batch(molecules: readonly number[]): PretrainBatch {

@@ -7,9 +7,10 @@
 import { getFeaturizer } from '../../chem/featurizers/index.js';
 import { loadRDKit } from '../../chem/rdkit.js';
 import type { GraphBatch } from '../../data/batch.js';
-import { FeaturizedDataset, type PackedGraphs, packGraphs } from '../../data/featurized.js';
+import { type PackedGraphs, packGraphs } from '../../data/featurized.js';
 import type { MolGraph } from '../../data/molgraph.js';
 import { InvalidSmilesError } from '../../errors.js';
+import { PackedShardData } from '../graph-shard.js';
 import { exampleOfSmiles, type LabelSource, MOTIF_COUNT } from './labels.js';
 import type { Vocab } from './vocab.js';
 
@@ -97,31 +98,9 @@ export interface PretrainBatch {
 }
 
 /** Random access to a featurized shard's molecules. */
-export class ShardData {
-  private readonly dataset: FeaturizedDataset;
-  /** Source row → molecule index within the shard. */
-  private readonly byRow = new Map<number, number>();
+export class ShardData extends PackedShardData {
   constructor(readonly shard: PackedShard) {
-    this.dataset = new FeaturizedDataset(
-      GROVER_FEATURIZER,
-      shard.atomDim,
-      shard.bondDim,
-      shard.packed,
-      [],
-      shard.packed.rows.length,
-    );
-    shard.packed.rows.forEach((r, i) => {
-      this.byRow.set(r, i);
-    });
-  }
-
-  get size(): number {
-    return this.dataset.size;
-  }
-
-  /** Molecule index of a source row, or -1 when that row did not parse. */
-  indexOfRow(row: number): number {
-    return this.byRow.get(row) ?? -1;
+    super(GROVER_FEATURIZER, shard.atomDim, shard.bondDim, shard.packed);
   }
 
   batch(molecules: readonly number[]): PretrainBatch {
