@@ -195,6 +195,22 @@ test('attrmask on GIN lowers the loss; kill + resume gives identical loss.jsonl 
     readFileSync(join(full, 'loss.jsonl'), 'utf8'),
   );
   assert.deepEqual(readFileSync(join(part, 'pretrained.mgv')), readFileSync(join(full, 'pretrained.mgv')));
+  // An encoder file after every epoch (GROVER's model.ep{n}), also across the interruptions; the last
+  // one is the final model.
+  for (const n of [1, 2, 3, 4]) {
+    assert.deepEqual(
+      readFileSync(join(part, `pretrained-epoch${n}.mgv`)),
+      readFileSync(join(full, `pretrained-epoch${n}.mgv`)),
+    );
+  }
+  assert.deepEqual(
+    readFileSync(join(full, 'pretrained-epoch4.mgv')),
+    readFileSync(join(full, 'pretrained.mgv')),
+  );
+  assert.notDeepEqual(
+    readFileSync(join(full, 'pretrained-epoch1.mgv')),
+    readFileSync(join(full, 'pretrained.mgv')),
+  );
   const enc = await loadEncoderFile(join(full, 'pretrained.mgv'));
   assert.equal(enc.description.arch, 'gin');
   assert.equal(enc.description.featurizer, 'hu');

@@ -47,6 +47,8 @@ import {
 } from './shards.js';
 
 export const PRETRAINED_FILE = 'pretrained.mgv';
+/** The encoder after epoch n (1-based), as GROVER keeps model.ep{n}: for fine-tuning from any epoch. */
+export const epochModelFile = (epoch: number): string => `pretrained-epoch${epoch}.mgv`;
 export const CHECKPOINT_FILE = 'checkpoint.mgck';
 export const LOSS_FILE = 'loss.jsonl';
 export const SUMMARY_FILE = 'summary.json';
@@ -188,8 +190,8 @@ export interface LoopParams<D extends StreamShard> {
   readonly train: (data: D, mols: number[], rng: T.Rng) => TermValues;
   /** The loss terms of a validation batch (no gradients; called with the model in eval mode). */
   readonly evaluate: (data: D, mols: number[], rng: T.Rng) => TermValues;
-  /** Writes the final encoder file; returns its path. */
-  readonly writeModel: (run: { steps: number; molecules: number }) => Promise<string>;
+  /** Writes the encoder file at `path` (after each epoch, and the final one). */
+  readonly writeModel: (run: { steps: number; molecules: number; path: string }) => Promise<void>;
   readonly onEvent?: (e: PretrainEvent) => void;
   readonly signal?: AbortSignal;
 }
@@ -468,6 +470,12 @@ export async function runPretrainLoop<D extends StreamShard>(p: LoopParams<D>): 
       ...(valid ?? {}),
     });
     state.history.push({ epoch, trainLoss, validLoss });
+    // Before the checkpoint that moves past this epoch, so no epoch's file can be skipped.
+    await p.writeModel({
+      steps: scheduler.stepCount,
+      molecules: state.molecules,
+      path: join(dir, epochModelFile(epoch + 1)),
+    });
     state.epoch = epoch + 1;
     state.shard = 0;
     state.batch = 0;
@@ -479,7 +487,8 @@ export async function runPretrainLoop<D extends StreamShard>(p: LoopParams<D>): 
     if (p.signal?.aborted && epoch + 1 < config.epochs) return stop(epoch);
   }
 
-  const modelPath = await p.writeModel({ steps: scheduler.stepCount, molecules: state.molecules });
+  const modelPath = join(dir, PRETRAINED_FILE);
+  await p.writeModel({ steps: scheduler.stepCount, molecules: state.molecules, path: modelPath });
   const lastH = state.history[state.history.length - 1];
   const summary: PretrainSummary = {
     epochs: config.epochs,

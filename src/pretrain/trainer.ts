@@ -10,7 +10,6 @@
  * 'molgrove-encoder', which `molgrove finetune --from` reads) and summary.json.
  */
 
-import { join } from 'node:path';
 import { getFeaturizer } from '../chem/featurizers/index.js';
 import { ConfigError } from '../errors.js';
 import { type EncoderDescription, encodeEncoder } from '../models/encoder-file.js';
@@ -30,7 +29,6 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { featurizeGraphShard, GraphShardData, type PackedGraphShard } from './graph-shard.js';
 import {
   type LoopConfig,
-  PRETRAINED_FILE,
   type PretrainEvent,
   type PretrainResult,
   runPretrainLoop,
@@ -220,10 +218,9 @@ export async function pretrainObjective(run: ObjectiveRun): Promise<PretrainResu
         return loss.values as TermValues;
       }),
     evaluate: (data, mols, r) => T.noGrad(() => T.tidy(() => lossOf(data, mols, r).values as TermValues)),
-    writeModel: async ({ steps, molecules }) => {
-      const modelPath = join(run.dir, PRETRAINED_FILE);
+    writeModel: async ({ steps, molecules, path }) => {
       await writeFileAtomic(
-        modelPath,
+        path,
         encodeEncoder(encoder, description, {
           ...run.info,
           objective: factory.name,
@@ -235,7 +232,6 @@ export async function pretrainObjective(run: ObjectiveRun): Promise<PretrainResu
           molecules,
         }),
       );
-      return modelPath;
     },
     ...(run.onEvent ? { onEvent: run.onEvent } : {}),
     ...(run.signal ? { signal: run.signal } : {}),

@@ -18,20 +18,13 @@
  * complete).
  */
 
-import { join } from 'node:path';
 import type { GraphBatch } from '../../data/batch.js';
 import { ConfigError } from '../../errors.js';
 import { type EncoderDescription, encodeEncoder } from '../../models/encoder-file.js';
 import { Module } from '../../models/module.js';
 import * as T from '../../tensor/index.js';
 import { writeFileAtomic } from '../../util/atomic.js';
-import {
-  PRETRAINED_FILE,
-  type PretrainEvent,
-  type PretrainResult,
-  runPretrainLoop,
-  type TermValues,
-} from '../loop.js';
+import { type PretrainEvent, type PretrainResult, runPretrainLoop, type TermValues } from '../loop.js';
 import { shardSource } from '../shard-featurizer.js';
 import { mixSeed, type ShardIndex, type ShardRows, shardFingerprint, stepsPerEpoch } from '../shards.js';
 import { type PackedShard, ShardData } from './data.js';
@@ -226,10 +219,9 @@ export async function pretrainGrover<G>(run: PretrainRun<G>): Promise<PretrainRe
         return loss.values as TermValues;
       }),
     evaluate: (data, mols, rng) => T.noGrad(() => T.tidy(() => lossOf(data, mols, rng).values as TermValues)),
-    writeModel: async ({ steps, molecules }) => {
-      const modelPath = join(run.dir, PRETRAINED_FILE);
+    writeModel: async ({ steps, molecules, path }) => {
       await writeFileAtomic(
-        modelPath,
+        path,
         encodeEncoder(adapter.encoder, adapter.description, {
           ...run.info,
           objective: 'grover',
@@ -241,7 +233,6 @@ export async function pretrainGrover<G>(run: PretrainRun<G>): Promise<PretrainRe
           mode: config.mode,
         }),
       );
-      return modelPath;
     },
     ...(run.onEvent ? { onEvent: run.onEvent } : {}),
     ...(run.signal ? { signal: run.signal } : {}),
