@@ -4,7 +4,7 @@
 // loss curve, shards and split, and the CLI round trip.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,7 +14,6 @@ import { batchGraphs } from '../src/data/batch.js';
 import { featurizeSmiles } from '../src/data/molgraph.js';
 import { ENCODER_FORMAT } from '../src/models/encoder-file.js';
 import { GROVER_PRESETS } from '../src/models/grover/encoder.js';
-import { loadEncoderFile } from '../src/models/model-file-node.js';
 import { buildVocabsFromFile } from '../src/pretrain/grover/build.js';
 import { contextKeys } from '../src/pretrain/grover/context.js';
 import { featurizeShard, ShardData } from '../src/pretrain/grover/data.js';
@@ -33,6 +32,7 @@ import type { Vocab } from '../src/pretrain/grover/vocab.js';
 import { isValidationRow, prepareShards, readShard, type ShardIndex } from '../src/pretrain/shards.js';
 import * as T from '../src/tensor/index.js';
 import { runCli } from './helpers/cli.js';
+import { finetuneFrozen } from './helpers/frozen-finetune.js';
 import { REPO_ROOT } from './helpers/shared-data.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/grover-pretrain');
@@ -380,40 +380,7 @@ test('CLI: molgrove pretrain round trip, rerun resumes/reuses', async () => {
 
   // Fine-tuning starts from the pretrained encoder: GROVER's architecture, its weights (kept
   // frozen here, so model.mgv's encoder equals the pretrained file's).
-  const csv = join(tmp, 'labelled.csv');
-  const smiles = [
-    'c1ccccc1O',
-    'CCO',
-    'CC(=O)Nc1ccc(O)cc1',
-    'CCN(CC)CC',
-    'c1ccncc1',
-    'C1CCCCC1',
-    'Cc1ccccc1',
-    'CCCC',
-  ];
-  writeFileSync(csv, `smiles,y\n${smiles.map((m) => `${m},${/c/.test(m) ? 1 : 0}`).join('\n')}\n`);
-  const ft = join(tmp, 'cli-ft');
-  const f = await runCli([
-    'finetune',
-    '--csv',
-    csv,
-    '--from',
-    join(out, 'pretrained.mgv'),
-    '--freeze-encoder',
-    '--split',
-    'random',
-    '--epochs',
-    '1',
-    '--out',
-    ft,
-    '--json',
-    '--jobs',
-    '1',
-  ]);
-  assert.equal(f.code, 0, f.err);
-  assert.equal(JSON.parse(f.out).arch, 'grover');
-  const pre = await loadEncoderFile(join(out, 'pretrained.mgv'));
-  const tuned = await loadEncoderFile(join(ft, 'seed-0', 'model.mgv'));
-  assert.deepEqual(Object.keys(tuned.state).sort(), Object.keys(pre.state).sort());
+  const { arch, pre, tuned } = await finetuneFrozen(join(out, 'pretrained.mgv'), tmp);
+  assert.equal(arch, 'grover');
   for (const [k, t] of Object.entries(pre.state)) assert.deepEqual(tuned.state[k]!.data, t.data, k);
 });

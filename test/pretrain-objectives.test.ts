@@ -3,7 +3,7 @@
 // molecules, kill + resume giving identical results, and the CLI round trip into finetune --from.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -27,6 +27,7 @@ import { prepareShards, readShard, type ShardIndex } from '../src/pretrain/shard
 import { DEFAULT_TRAINER_CONFIG, pretrainObjective, type TrainerConfig } from '../src/pretrain/trainer.js';
 import * as T from '../src/tensor/index.js';
 import { runCli } from './helpers/cli.js';
+import { finetuneFrozen } from './helpers/frozen-finetune.js';
 import { REPO_ROOT } from './helpers/shared-data.js';
 
 const MOLS = join(REPO_ROOT, 'test/fixtures/grover-pretrain/mols.csv');
@@ -298,42 +299,8 @@ test('CLI: pretrain --arch gin --objective attrmask, then finetune --from with a
   assert.equal((await runCli([...args.slice(0, -1), '--objective', 'nope'])).code, 2);
   assert.equal((await runCli([...args.slice(0, -1), '--features', 'chemprop'])).code, 2);
 
-  const csv = join(tmp, 'labelled.csv');
-  const smiles = [
-    'c1ccccc1O',
-    'CCO',
-    'CC(=O)Nc1ccc(O)cc1',
-    'CCN(CC)CC',
-    'c1ccncc1',
-    'C1CCCCC1',
-    'Cc1ccccc1',
-    'CCCC',
-  ];
-  writeFileSync(csv, `smiles,y\n${smiles.map((m) => `${m},${/c/.test(m) ? 1 : 0}`).join('\n')}\n`);
-  const ft = join(tmp, 'cli-ft');
-  const f = await runCli([
-    'finetune',
-    '--csv',
-    csv,
-    '--from',
-    join(out, 'pretrained.mgv'),
-    '--freeze-encoder',
-    '--split',
-    'random',
-    '--epochs',
-    '1',
-    '--out',
-    ft,
-    '--json',
-    '--jobs',
-    '1',
-  ]);
-  assert.equal(f.code, 0, f.err);
-  assert.equal(JSON.parse(f.out).arch, 'gin');
-  assert.ok(existsSync(join(ft, 'seed-0', 'model.mgv')));
-  const pre = await loadEncoderFile(join(out, 'pretrained.mgv'));
-  const tuned = await loadEncoderFile(join(ft, 'seed-0', 'model.mgv'));
-  assert.deepEqual(Object.keys(tuned.state).sort(), Object.keys(pre.state).sort());
+  const { arch, pre, tuned } = await finetuneFrozen(join(out, 'pretrained.mgv'), tmp);
+  assert.equal(arch, 'gin');
   // The weights stay the pretrained file's; batch norm's running statistics are buffers, which a
   // frozen encoder in train mode still updates (as torch does with requires_grad = False).
   let weights = 0;

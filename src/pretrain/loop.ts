@@ -21,7 +21,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MolgroveError } from '../errors.js';
+import { ConfigError, MolgroveError } from '../errors.js';
 import type { Module } from '../models/module.js';
 import * as T from '../tensor/index.js';
 import {
@@ -47,6 +47,23 @@ import {
 } from './shards.js';
 
 export const PRETRAINED_FILE = 'pretrained.mgv';
+
+/** The settings every pretraining run's loop reads, checked with the offending value named. */
+export function checkLoopConfig(c: {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly logEvery: number;
+  readonly checkpointEvery: number;
+}): void {
+  const int = (name: string, v: number, min: number) => {
+    if (!(Number.isInteger(v) && v >= min))
+      throw new ConfigError(`${name} must be an integer ≥ ${min}, got ${v}`);
+  };
+  int('epochs', c.epochs, 1);
+  int('batch size', c.batchSize, 1);
+  int('logEvery', c.logEvery, 1);
+  int('checkpointEvery', c.checkpointEvery, 0);
+}
 /** The encoder after epoch n (1-based), as GROVER keeps model.ep{n}: for fine-tuning from any epoch. */
 export const epochModelFile = (epoch: number): string => `pretrained-epoch${epoch}.mgv`;
 export const CHECKPOINT_FILE = 'checkpoint.mgck';

@@ -28,6 +28,7 @@ import * as T from '../tensor/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { featurizeGraphShard, GraphShardData, type PackedGraphShard } from './graph-shard.js';
 import {
+  checkLoopConfig,
   type LoopConfig,
   type PretrainEvent,
   type PretrainResult,
@@ -102,14 +103,7 @@ export interface ObjectiveRun {
 const CHECKPOINT_FORMAT = 'molgrove-pretrain';
 
 export function checkTrainerConfig(c: TrainerConfig): void {
-  const int = (name: string, v: number, min: number) => {
-    if (!(Number.isInteger(v) && v >= min))
-      throw new ConfigError(`${name} must be an integer ≥ ${min}, got ${v}`);
-  };
-  int('epochs', c.epochs, 1);
-  int('batch size', c.batchSize, 1);
-  int('logEvery', c.logEvery, 1);
-  int('checkpointEvery', c.checkpointEvery, 0);
+  checkLoopConfig(c);
   if (!(c.lr > 0)) throw new ConfigError(`learning rate must be > 0, got ${c.lr}`);
   if (!(c.weightDecay >= 0)) throw new ConfigError(`weight decay must be ≥ 0, got ${c.weightDecay}`);
 }

@@ -24,7 +24,13 @@ import { type EncoderDescription, encodeEncoder } from '../../models/encoder-fil
 import { Module } from '../../models/module.js';
 import * as T from '../../tensor/index.js';
 import { writeFileAtomic } from '../../util/atomic.js';
-import { type PretrainEvent, type PretrainResult, runPretrainLoop, type TermValues } from '../loop.js';
+import {
+  checkLoopConfig,
+  type PretrainEvent,
+  type PretrainResult,
+  runPretrainLoop,
+  type TermValues,
+} from '../loop.js';
 import { shardSource } from '../shard-featurizer.js';
 import { mixSeed, type ShardIndex, type ShardRows, shardFingerprint, stepsPerEpoch } from '../shards.js';
 import { type PackedShard, ShardData } from './data.js';
@@ -123,14 +129,7 @@ export interface PretrainRun<G> {
 const CHECKPOINT_FORMAT = 'molgrove-grover-pretrain';
 
 export function checkPretrainConfig(c: PretrainConfig): void {
-  const int = (name: string, v: number, min: number) => {
-    if (!(Number.isInteger(v) && v >= min))
-      throw new ConfigError(`${name} must be an integer ≥ ${min}, got ${v}`);
-  };
-  int('epochs', c.epochs, 1);
-  int('batch size', c.batchSize, 1);
-  int('logEvery', c.logEvery, 1);
-  int('checkpointEvery', c.checkpointEvery, 0);
+  checkLoopConfig(c);
   for (const [n, v] of [
     ['initLr', c.initLr],
     ['maxLr', c.maxLr],
