@@ -20,8 +20,8 @@ import { groverAdapter, groverPreset } from '../pretrain/grover/model.js';
 import { DEFAULT_PRETRAIN_CONFIG, type PretrainConfig, pretrainGrover } from '../pretrain/grover/pretrain.js';
 import { loadVocabPair } from '../pretrain/grover/vocab.js';
 import type { PretrainEvent, PretrainResult } from '../pretrain/loop.js';
-import type { ObjectiveOptions } from '../pretrain/objective.js';
-import { objectiveNames } from '../pretrain/objectives/index.js';
+import type { ObjectiveFlag, ObjectiveOptions } from '../pretrain/objective.js';
+import { getObjective, OBJECTIVES, objectiveNames } from '../pretrain/objectives/index.js';
 import { DEFAULT_SHARD_SIZE, prepareShards } from '../pretrain/shards.js';
 import {
   DEFAULT_PROTOCOL,
@@ -33,7 +33,7 @@ import {
 } from '../pretrain/trainer.js';
 import { printJson, printTable } from './output.js';
 
-interface PretrainCliOptions {
+interface PretrainCliOptions extends Record<string, unknown> {
   model?: string;
   arch?: string;
   objective?: string;
@@ -41,8 +41,6 @@ interface PretrainCliOptions {
   features?: string;
   layers?: string;
   lr?: string;
-  maskRate?: string;
-  maskEdge?: boolean;
   preset: string;
   input: string;
   vocab?: string;
@@ -89,8 +87,8 @@ function real(name: string, value: string, min: number): number {
 const d = DEFAULT_PRETRAIN_CONFIG;
 
 export function registerPretrain(program: Command): void {
-  program
-    .command('pretrain')
+  const command = program.command('pretrain');
+  command
     .description(
       "self-supervised pretraining: GROVER's own (--model grover), or any encoder with an objective (--arch, --objective)",
     )
@@ -113,9 +111,9 @@ export function registerPretrain(program: Command): void {
     )
     .option('--features <name>', "featurizer (--objective runs; default: the objective's, else hu)")
     .option('--layers <n>', 'message-passing layers (--objective runs)')
-    .option('--lr <x>', 'Adam learning rate (--objective runs)')
-    .option('--mask-rate <x>', 'attrmask: share of atoms masked per molecule, int(n·rate + 1) (0.15)')
-    .option('--mask-edge', 'attrmask: also mask the bonds of masked atoms and predict their type')
+    .option('--lr <x>', 'Adam learning rate (--objective runs)');
+  for (const f of objectiveFlags()) command.option(f.flag, f.help);
+  command
     .option('--vocab <dir>', 'GROVER: folder with atom_vocab.json and bond_vocab.json (molgrove build-vocab)')
     .option('--preset <name>', `GROVER encoder preset: ${Object.keys(GROVER_PRESETS).join(', ')}`, 'base')
     .option('--hidden <n>', 'hidden size (overrides the preset / protocol)')
@@ -183,6 +181,33 @@ function encoderOptions(opts: PretrainCliOptions): GroverOptions {
       : { attention: choice('--attention', opts.attention, ATTENTION_MODES) }),
     ...(opts.hops === undefined ? {} : { hops: choice('--hops', opts.hops, HOP_MODES) }),
   };
+}
+
+/** Every objective's flags, once each (objectives may share an option). */
+function objectiveFlags(): ObjectiveFlag[] {
+  const seen = new Map<string, ObjectiveFlag>();
+  for (const o of OBJECTIVES) for (const f of o.flags) if (!seen.has(f.flag)) seen.set(f.flag, f);
+  return [...seen.values()];
+}
+
+const flagName = (f: ObjectiveFlag) => f.flag.split(' ')[0]!;
+
+/** The objective's options from its flags; a flag of another objective is an error. */
+function objectiveOptionsOf(opts: PretrainCliOptions, objective: string): ObjectiveOptions {
+  const factory = getObjective(objective);
+  const out: Record<string, number | boolean | string> = {};
+  for (const f of objectiveFlags()) {
+    const value = opts[f.key];
+    if (value === undefined) continue;
+    if (!factory.flags.some((g) => g.flag === f.flag)) {
+      const owners = OBJECTIVES.filter((o) => o.flags.some((g) => g.flag === f.flag)).map((o) => o.name);
+      throw new ConfigError(`${flagName(f)} is an option of ${owners.join(', ')}, not of ${factory.name}`);
+    }
+    const dflt = factory.defaults[f.key];
+    if (typeof dflt === 'number') out[f.key] = real(flagName(f), String(value), -Infinity);
+    else out[f.key] = typeof dflt === 'boolean' ? true : String(value);
+  }
+  return out;
 }
 
 const ATTENTION_MODES = ['fixed', 'faithful'] as const;
@@ -281,10 +306,7 @@ async function runObjectivePretrain(opts: PretrainCliOptions): Promise<void> {
     ...(opts.heads === undefined ? {} : { heads: integer('--heads', opts.heads, 1) }),
     ...(opts.dropout === undefined ? {} : { dropout: real('--dropout', opts.dropout, 0) }),
   };
-  const objectiveOptions: ObjectiveOptions = {
-    ...(opts.maskRate === undefined ? {} : { maskRate: real('--mask-rate', opts.maskRate, 0) }),
-    ...(opts.maskEdge ? { maskEdge: true } : {}),
-  };
+  const objectiveOptions = objectiveOptionsOf(opts, opts.objective);
   const arch = opts.arch ?? 'gin';
   const { shardDir, index } = await shardsOf(opts);
   await runWithProgress(

@@ -123,6 +123,7 @@ export class GraphShardData extends PackedShardData implements StreamShard {
       });
       labels[name] = out;
     }
-    return { graphs: this.dataset.batch(molecules), labels };
+    const rows = Int32Array.from(molecules, (m) => this.shard.packed.rows[m]!);
+    return { graphs: this.dataset.batch(molecules), rows, labels };
   }
 }

@@ -21,7 +21,6 @@ import {
   type EncoderOptions,
   getEncoder,
 } from '../models/encoders/registry.js';
-import { GraphView } from '../models/graph.js';
 import { inputSpecFor } from '../models/inputs.js';
 import { Module } from '../models/module.js';
 import * as T from '../tensor/index.js';
@@ -35,7 +34,7 @@ import {
   runPretrainLoop,
   type TermValues,
 } from './loop.js';
-import type { Objective, ObjectiveOptions } from './objective.js';
+import { encodeWith, type Objective, type ObjectiveOptions } from './objective.js';
 import { getObjective } from './objectives/index.js';
 import { shardSource, WorkerShardFeaturizer } from './shard-featurizer.js';
 import { mixSeed, type ShardIndex, shardFingerprint } from './shards.js';
@@ -161,7 +160,16 @@ export async function pretrainObjective(run: ObjectiveRun): Promise<PretrainResu
   const description = describeEncoder(run.arch, run.encoderOptions ?? {}, featurizer);
   const rng = new T.Rng(config.seed);
   const encoder = createEncoder(description.arch, description.input, description.options, rng.fork());
-  const objective = factory.create(encoder.outDim, objectiveOptions, rng.fork());
+  const objective = factory.create({
+    dim: encoder.outDim,
+    options: objectiveOptions,
+    input: index.source.path,
+    encoderOptions: description.options,
+    rng: rng.fork(),
+    makeEncoder: (overrides, r) =>
+      createEncoder(description.arch, description.input, { ...description.options, ...overrides }, r),
+  });
+  const encode = encodeWith(encoder);
   const model = new PretrainModel(encoder, objective);
   const fingerprint = JSON.stringify({
     config: { ...config, checkpointEvery: null },
@@ -173,9 +181,7 @@ export async function pretrainObjective(run: ObjectiveRun): Promise<PretrainResu
   const scheduler = new T.LRScheduler(opt, T.constantSchedule());
 
   const lossOf = (data: GraphShardData, mols: number[], r: T.Rng) => {
-    const prepared = objective.prepare(data.batch(mols), r);
-    const view = new GraphView(prepared.input);
-    return objective.loss(encoder.forward(view), view, prepared.targets);
+    return objective.loss(encode, objective.prepare(data.batch(mols), r));
   };
 
   return runPretrainLoop<GraphShardData>({

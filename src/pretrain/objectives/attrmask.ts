@@ -20,7 +20,7 @@
 
 import type { GraphBatch } from '../../data/batch.js';
 import { ConfigError } from '../../errors.js';
-import { type GraphView, NUM_ATOM_TYPES, NUM_BOND_TYPES } from '../../models/graph.js';
+import { NUM_ATOM_TYPES, NUM_BOND_TYPES } from '../../models/graph.js';
 import { Linear } from '../../models/layers.js';
 import { Module } from '../../models/module.js';
 import * as T from '../../tensor/index.js';
@@ -54,6 +54,12 @@ export interface AttrMaskTargets {
   readonly bondTypes: Int32Array;
 }
 
+export interface MaskedBatch {
+  /** The batch with masked codes (a copy). */
+  readonly input: GraphBatch;
+  readonly targets: AttrMaskTargets;
+}
+
 /** Atoms masked in a molecule of n atoms: int(n · rate + 1), at most n. */
 export function maskedAtomCount(n: number, rate: number): number {
   return Math.min(n, Math.trunc(n * rate + 1));
@@ -67,7 +73,7 @@ export function maskBatch(
   batch: GraphBatch,
   rng: T.Rng,
   options: { readonly rate: number; readonly maskEdge: boolean },
-): { input: GraphBatch; targets: AttrMaskTargets } {
+): MaskedBatch {
   const atomCodes = Int32Array.from(batch.atomCodes);
   const bondCodes = Int32Array.from(batch.bondCodes);
   const atoms: number[] = [];
@@ -153,7 +159,19 @@ export const attrMaskObjective: ObjectiveFactory = {
   featurizer: 'hu',
   moleculeLabels: [],
   defaults: { maskRate: DEFAULT_MASK_RATE, maskEdge: false },
-  create(dim, options, rng): Objective<AttrMaskTargets> {
+  flags: [
+    {
+      key: 'maskRate',
+      flag: '--mask-rate <x>',
+      help: 'attrmask: share of atoms masked, int(n·rate + 1) (0.15)',
+    },
+    {
+      key: 'maskEdge',
+      flag: '--mask-edge',
+      help: 'attrmask: also mask the bonds of masked atoms, predict their type',
+    },
+  ],
+  create({ dim, options, rng }): Objective<MaskedBatch> {
     const o = readOptions(options);
     const head = new AttrMaskHead(dim, o.maskEdge, rng);
     return {
@@ -161,7 +179,8 @@ export const attrMaskObjective: ObjectiveFactory = {
       terms: o.maskEdge ? ['total', 'atom', 'atomAcc', 'bond', 'bondAcc'] : ['total', 'atom', 'atomAcc'],
       head,
       prepare: (batch: PretrainBatch, r: T.Rng) => maskBatch(batch.graphs, r, o),
-      loss(nodes: T.Tensor, _view: GraphView, t: AttrMaskTargets): ObjectiveLoss {
+      loss(encode, { input, targets: t }): ObjectiveLoss {
+        const { nodes } = encode(input);
         const atomLogits = head.atoms.forward(T.gatherRows(nodes, t.atoms));
         const atom = T.crossEntropy(atomLogits, t.atomTypes);
         const atomAcc = accuracy(atomLogits, t.atomTypes);

@@ -6,7 +6,7 @@
  * motifLabels), computed at featurization time. Any featurizer.
  */
 
-import type { GraphView } from '../../models/graph.js';
+import type { GraphBatch } from '../../data/batch.js';
 import { Linear } from '../../models/layers.js';
 import { Module } from '../../models/module.js';
 import { readout } from '../../models/readout.js';
@@ -14,6 +14,11 @@ import * as T from '../../tensor/index.js';
 import { MOLECULE_LABELS, type Objective, type ObjectiveFactory, type PretrainBatch } from '../objective.js';
 
 export const MOTIF_COUNT = MOLECULE_LABELS.motifs.width;
+
+interface MotifBatch {
+  readonly input: GraphBatch;
+  readonly targets: Float32Array;
+}
 
 class MotifHead extends Module {
   readonly linear: Linear;
@@ -30,7 +35,8 @@ export const motifObjective: ObjectiveFactory = {
   featurizer: null,
   moleculeLabels: ['motifs'],
   defaults: {},
-  create(dim, _options, rng): Objective<Float32Array> {
+  flags: [],
+  create({ dim, rng }): Objective<MotifBatch> {
     const head = new MotifHead(dim, rng);
     return {
       name: 'motif',
@@ -40,7 +46,8 @@ export const motifObjective: ObjectiveFactory = {
         input: batch.graphs,
         targets: Float32Array.from(batch.labels.motifs!),
       }),
-      loss(nodes: T.Tensor, view: GraphView, targets: Float32Array) {
+      loss(encode, { input, targets }) {
+        const { nodes, view } = encode(input);
         const logits = head.linear.forward(readout('mean', nodes, view));
         const total = T.bceWithLogits(logits, targets);
         return { total, values: { total: total.item() } };
