@@ -10,9 +10,11 @@
  * 'molgrove-encoder', which `molgrove finetune --from` reads) and summary.json.
  */
 
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { getFeaturizer } from '../chem/featurizers/index.js';
 import { ConfigError } from '../errors.js';
-import { type EncoderDescription, encodeEncoder } from '../models/encoder-file.js';
+import { decodeEncoder, type EncoderDescription, encodeEncoder } from '../models/encoder-file.js';
 import { groverFactory, groverOptionsOf } from '../models/encoders/grover.js';
 import {
   createEncoder,
@@ -22,7 +24,7 @@ import {
   getEncoder,
 } from '../models/encoders/registry.js';
 import { inputSpecFor } from '../models/inputs.js';
-import { Module } from '../models/module.js';
+import { Module, type StateDict } from '../models/module.js';
 import * as T from '../tensor/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { featurizeGraphShard, GraphShardData, type PackedGraphShard } from './graph-shard.js';
@@ -97,6 +99,11 @@ export interface ObjectiveRun {
   readonly inline?: boolean;
   /** Provenance stored in the encoder file. */
   readonly info?: Record<string, T.MetadataValue>;
+  /**
+   * Starts from this encoder file's weights (the previous stage of a sequence, e.g. Hu et al.'s
+   * "attribute masking + supervised"); its architecture, options and featurizer must be the run's.
+   */
+  readonly initEncoder?: string;
 }
 
 const CHECKPOINT_FORMAT = 'molgrove-pretrain';
@@ -150,6 +157,22 @@ export function describeEncoder(
   };
 }
 
+/** An encoder file's weights, after checking it describes the same encoder; its hash for the fingerprint. */
+async function initialWeights(
+  path: string,
+  description: EncoderDescription,
+): Promise<{ state: StateDict; sha256: string }> {
+  const bytes = new Uint8Array(await readFile(path));
+  const decoded = decodeEncoder(bytes, path);
+  const same = (d: EncoderDescription) =>
+    JSON.stringify({ arch: d.arch, options: d.options, featurizer: d.featurizer });
+  if (same(decoded.description) !== same(description))
+    throw new ConfigError(
+      `${path}: its encoder (${same(decoded.description)}) is not the one this run trains (${same(description)})`,
+    );
+  return { state: decoded.state, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
 /** Runs (or resumes) pretraining with an objective; `completed: false` when stopped by the signal. */
 export async function pretrainObjective(run: ObjectiveRun): Promise<PretrainResult> {
   const { config, index } = run;
@@ -169,6 +192,8 @@ export async function pretrainObjective(run: ObjectiveRun): Promise<PretrainResu
     makeEncoder: (overrides, r) =>
       createEncoder(description.arch, description.input, { ...description.options, ...overrides }, r),
   });
+  const init = run.initEncoder === undefined ? null : await initialWeights(run.initEncoder, description);
+  if (init) encoder.loadStateDict(init.state);
   const encode = encodeWith(encoder);
   const model = new PretrainModel(encoder, objective);
   const fingerprint = JSON.stringify({
@@ -176,6 +201,7 @@ export async function pretrainObjective(run: ObjectiveRun): Promise<PretrainResu
     encoder: description as unknown as T.MetadataValue,
     objective: { name: factory.name, options: objectiveOptions },
     data: shardFingerprint(index),
+    ...(init ? { init: init.sha256 } : {}),
   });
   const opt = new T.Adam(model.parameters(), { lr: config.lr, weightDecay: config.weightDecay });
   const scheduler = new T.LRScheduler(opt, T.constantSchedule());
