@@ -3,7 +3,7 @@
 // stages, and an encoder file of another architecture is refused as a starting point.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -11,8 +11,9 @@ import { loadRDKit } from '../src/chem/rdkit.js';
 import { loadEncoderFile } from '../src/models/model-file-node.js';
 import type { PretrainEvent } from '../src/pretrain/loop.js';
 import { pretrainSequence, sequenceFeaturizer, stageDir } from '../src/pretrain/sequence.js';
-import { prepareShards, type ShardIndex } from '../src/pretrain/shards.js';
+import { prepareShards, readShard, type ShardIndex } from '../src/pretrain/shards.js';
 import { DEFAULT_TRAINER_CONFIG, pretrainObjective, type TrainerConfig } from '../src/pretrain/trainer.js';
+import { runCli } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/shared-data.js';
 
 const MOLS = join(REPO_ROOT, 'test/fixtures/grover-pretrain/mols.csv');
@@ -146,4 +147,92 @@ test('sequence: the starting encoder must be the run’s; featurizers must agree
   );
   assert.equal(sequenceFeaturizer('gin', ['motif', 'attrmask']), 'hu');
   assert.throws(() => sequenceFeaturizer('gin', ['attrmask'], 'chemprop'), /needs the 'hu' featurizer/);
+});
+
+test('CLI: --objective attrmask,supervised runs two stages, the second on --supervised-input', async () => {
+  // A labelled copy of the fixture corpus: one task, "has a nitrogen" (from the SMILES text).
+  const smiles = readFileSync(MOLS, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',')[0]!);
+  const labelled = join(tmp, 'labelled.csv');
+  writeFileSync(labelled, `smiles,hasN\n${smiles.map((s) => `${s},${/N/.test(s) ? 1 : 0}`).join('\n')}\n`);
+  const out = join(tmp, 'cli-seq');
+  const args = ['pretrain', '--arch', 'gin', '--objective', 'attrmask,supervised', '--input', MOLS];
+  const rest = ['--out', out, '--hidden', '16', '--layers', '1', '--batch-size', '16', '--json'];
+  const r = await runCli([
+    ...args,
+    '--supervised-input',
+    labelled,
+    '--epochs',
+    '1,2',
+    '--mask-rate',
+    '0.2',
+    ...rest,
+  ]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /stage 1\/2, attrmask/);
+  assert.match(r.err, /stage 2\/2, supervised/);
+  const s1 = await loadEncoderFile(join(stageDir(out, 0, 'attrmask'), 'pretrained.mgv'));
+  const s2 = await loadEncoderFile(join(out, 'pretrained.mgv'));
+  assert.deepEqual(s1.info['objectiveOptions'], { maskRate: 0.2, maskEdge: false });
+  assert.equal(s2.info['objective'], 'supervised');
+  assert.equal(s2.info['epochs'], 2);
+  assert.ok(existsSync(join(out, 'shards-supervised', 'index.json')));
+  // Per-stage values must match the stages; a flag no stage reads is refused.
+  const bad = await runCli([...args, '--supervised-input', labelled, '--epochs', '1,2,3', ...rest]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /3 values for 2 objectives/);
+  const foreign = await runCli([...args, '--supervised-input', labelled, '--temperature', '0.2', ...rest]);
+  assert.equal(foreign.code, 2);
+  assert.match(foreign.err, /--temperature is an option of graphcl/);
+});
+
+test('shards: --limit below 1 keeps a seeded share of the rows, nested across shares', async () => {
+  const rowsOf = async (fraction: number) => {
+    const idx = await prepareShards(MOLS, join(tmp, `frac-${fraction}`), { shardSize: 20, fraction });
+    const rows: number[] = [];
+    for (const info of [...idx.train, ...idx.valid])
+      rows.push(...(await readShard(join(tmp, `frac-${fraction}`), info)).rows);
+    return { idx, rows: new Set(rows) };
+  };
+  const half = await rowsOf(0.5);
+  const most = await rowsOf(0.8);
+  assert.equal(half.idx.fraction, 0.5);
+  assert.ok(
+    half.rows.size > 0.3 * index.rows && half.rows.size < 0.7 * index.rows,
+    `${half.rows.size} of ${index.rows}`,
+  );
+  assert.ok(
+    [...half.rows].every((r) => most.rows.has(r)),
+    'the 50% subset lies inside the 80% one',
+  );
+  assert.ok(most.rows.size > half.rows.size);
+  await assert.rejects(prepareShards(MOLS, join(tmp, 'frac-bad'), { fraction: 1.5 }), /share of the corpus/);
+  const cli = await runCli([
+    'pretrain',
+    '--arch',
+    'gin',
+    '--objective',
+    'motif',
+    '--input',
+    MOLS,
+    '--out',
+    join(tmp, 'cli-frac'),
+    '--limit',
+    '0.5',
+    '--hidden',
+    '8',
+    '--layers',
+    '1',
+    '--epochs',
+    '1',
+    '--json',
+  ]);
+  assert.equal(cli.code, 0, cli.err);
+  assert.equal(
+    JSON.parse(readFileSync(join(tmp, 'cli-frac', 'shards', 'index.json'), 'utf8')).rows,
+    half.idx.rows,
+  );
 });

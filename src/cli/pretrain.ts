@@ -22,7 +22,8 @@ import { loadVocabPair } from '../pretrain/grover/vocab.js';
 import type { PretrainEvent, PretrainResult } from '../pretrain/loop.js';
 import type { ObjectiveFlag, ObjectiveOptions } from '../pretrain/objective.js';
 import { getObjective, OBJECTIVES, objectiveNames } from '../pretrain/objectives/index.js';
-import { DEFAULT_SHARD_SIZE, prepareShards } from '../pretrain/shards.js';
+import { pretrainSequence, type SequenceStage } from '../pretrain/sequence.js';
+import { DEFAULT_SHARD_SIZE, prepareShards, type ShardIndex } from '../pretrain/shards.js';
 import {
   DEFAULT_PROTOCOL,
   DEFAULT_TRAINER_CONFIG,
@@ -102,7 +103,14 @@ export function registerPretrain(program: Command): void {
       '--arch <name>',
       `encoder to pretrain with --objective: ${encoderNames().join(', ')} (default gin)`,
     )
-    .option('--objective <name>', `pretraining objective: ${objectiveNames().join(', ')}`)
+    .option(
+      '--objective <names>',
+      `pretraining objective: ${objectiveNames().join(', ')}; several, comma-separated, run one after the other (attrmask,supervised)`,
+    )
+    .option(
+      '--supervised-input <path>',
+      "labelled CSV of a 'supervised' stage (default --input): Hu et al.'s ChEMBL stage",
+    )
     .option(
       '--protocol <name>',
       `settings of a paper under the flags given (--objective runs): ${Object.entries(PRETRAIN_PROTOCOLS)
@@ -144,7 +152,14 @@ export function registerPretrain(program: Command): void {
       'fixed: labelled atoms/bonds have their input features masked; faithful: as released, inputs not masked',
       d.mode,
     )
-    .option('--limit <n>', 'use only the first n molecules of the file')
+    .option(
+      '--limit <n>',
+      'use only the first n molecules of the input; a number below 1 keeps that share of it (seeded, nested subsets)',
+    )
+    .option(
+      '--exclude <list>',
+      'comma-separated SMILES files or registry datasets whose molecules are left out of the input (keep downstream test sets out of pretraining)',
+    )
     .option(
       '--shard-size <n>',
       'molecules per shard (one shard is featurized at a time)',
@@ -192,20 +207,36 @@ function objectiveFlags(): ObjectiveFlag[] {
 
 const flagName = (f: ObjectiveFlag) => f.flag.split(' ')[0]!;
 
-/** The objective's options from its flags; a flag of another objective is an error. */
-function objectiveOptionsOf(opts: PretrainCliOptions, objective: string): ObjectiveOptions {
+/**
+ * An objective's options from its flags. A flag that no objective of the run reads is an error; in
+ * a sequence each stage takes the flags of its own objective.
+ */
+function objectiveOptionsOf(
+  opts: PretrainCliOptions,
+  objectives: readonly string[],
+  objective: string,
+): ObjectiveOptions {
   const factory = getObjective(objective);
+  const owns = (name: string, f: ObjectiveFlag) => getObjective(name).flags.some((g) => g.flag === f.flag);
   const out: Record<string, number | boolean | string> = {};
   for (const f of objectiveFlags()) {
     const value = opts[f.key];
     if (value === undefined) continue;
-    if (!factory.flags.some((g) => g.flag === f.flag)) {
-      const owners = OBJECTIVES.filter((o) => o.flags.some((g) => g.flag === f.flag)).map((o) => o.name);
-      throw new ConfigError(`${flagName(f)} is an option of ${owners.join(', ')}, not of ${factory.name}`);
+    if (!objectives.some((o) => owns(o, f))) {
+      const owners = OBJECTIVES.filter((o) => owns(o.name, f)).map((o) => o.name);
+      throw new ConfigError(
+        `${flagName(f)} is an option of ${owners.join(', ')}, not of ${objectives.join(', ')}`,
+      );
     }
+    if (!owns(objective, f)) continue;
     const dflt = factory.defaults[f.key];
     if (typeof dflt === 'number') out[f.key] = real(flagName(f), String(value), -Infinity);
     else out[f.key] = typeof dflt === 'boolean' ? true : String(value);
+  }
+  // GROVER's own flags, shared with the objectives that run GROVER's tasks on other encoders.
+  for (const key of ['vocab', 'mode'] as const) {
+    const value = opts[key];
+    if (key in factory.defaults && typeof value === 'string') out[key] = value;
   }
   return out;
 }
@@ -222,15 +253,41 @@ function choice<T extends string>(flag: string, value: string, choices: readonly
 const optional = <V>(value: string | undefined, parse: (v: string) => V): V | undefined =>
   value === undefined ? undefined : parse(value);
 
-/** Cuts the input into shards under <out>/shards (reused when unchanged). */
-async function shardsOf(opts: PretrainCliOptions) {
-  const limit = optional(opts.limit, (v) => integer('--limit', v, 1));
-  const shardDir = join(opts.out, 'shards');
-  const index = await prepareShards(opts.input, shardDir, {
+/** `--limit`: a count of first rows (≥ 1) or a share of the rows (below 1). */
+function limitOf(
+  value: string | undefined,
+): { limit: number } | { fraction: number } | Record<string, never> {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (value.trim() !== '' && n > 0 && n < 1) return { fraction: n };
+  return { limit: integer('--limit', value, 1) };
+}
+
+/** Cuts an input into shards under <out>/<folder> (reused when unchanged); default: --input in shards/. */
+async function shardsOf(opts: PretrainCliOptions, input = opts.input, folder = 'shards') {
+  const shardDir = join(opts.out, folder);
+  const excludeFlag = opts['exclude'];
+  const exclude =
+    typeof excludeFlag === 'string'
+      ? excludeFlag
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '')
+      : [];
+  if (typeof excludeFlag === 'string' && exclude.length === 0)
+    throw new ConfigError('--exclude needs comma-separated files or dataset names');
+  const index = await prepareShards(input, shardDir, {
     shardSize: integer('--shard-size', opts.shardSize, 1),
-    ...(limit === undefined ? {} : { limit }),
+    ...limitOf(opts.limit),
     ...(opts.smilesColumn === undefined ? {} : { column: opts.smilesColumn }),
+    ...(exclude.length === 0 ? {} : { exclude }),
   });
+  const ex = index.exclude;
+  if (ex)
+    process.stderr.write(
+      `pretrain: excluded ${ex.removed} of ${index.rows + ex.removed} input molecules found in ` +
+        `${ex.sources.map((s) => s.name).join(', ')} (${ex.molecules} distinct molecules)\n`,
+    );
   return { shardDir, index };
 }
 
@@ -285,12 +342,20 @@ async function runObjectivePretrain(opts: PretrainCliOptions): Promise<void> {
     throw new ConfigError('--model grover is GROVER pretraining; with --arch/--objective leave it out');
   if (opts.objective === undefined)
     throw new ConfigError(`--arch needs --objective (${objectiveNames().join(', ')})`);
+  // "attrmask,supervised" (or "attrmask+supervised"): one stage after the other.
+  const objectives = opts.objective
+    .split(/[,+]/)
+    .map((o) => o.trim())
+    .filter((o) => o !== '')
+    .map((o) => getObjective(o).name);
+  if (objectives.length === 0) throw new ConfigError('--objective needs at least one objective');
   const protocolName = opts.protocol ?? DEFAULT_PROTOCOL;
   const protocol = getProtocol(protocolName);
   const dflt = DEFAULT_TRAINER_CONFIG;
-  const config: TrainerConfig = {
+  const epochs = perStage('--epochs', opts.epochs, objectives.length);
+  const configOf = (stage: number): TrainerConfig => ({
     ...protocol.config,
-    ...(opts.epochs === undefined ? {} : { epochs: integer('--epochs', opts.epochs, 1) }),
+    ...(epochs[stage] === undefined ? {} : { epochs: epochs[stage] }),
     ...(opts.batchSize === undefined ? {} : { batchSize: integer('--batch-size', opts.batchSize, 1) }),
     ...(opts.lr === undefined ? {} : { lr: real('--lr', opts.lr, 0) }),
     ...(opts.weightDecay === undefined ? {} : { weightDecay: real('--weight-decay', opts.weightDecay, 0) }),
@@ -298,7 +363,7 @@ async function runObjectivePretrain(opts: PretrainCliOptions): Promise<void> {
     logEvery: optional(opts.logEvery, (v) => integer('--log-every', v, 1)) ?? dflt.logEvery,
     checkpointEvery:
       optional(opts.checkpointEvery, (v) => integer('--checkpoint-every', v, 0)) ?? dflt.checkpointEvery,
-  };
+  });
   const encoderOptions: Partial<EncoderOptions> = {
     ...protocol.encoder,
     ...(opts.hidden === undefined ? {} : { dim: integer('--hidden', opts.hidden, 1) }),
@@ -306,38 +371,106 @@ async function runObjectivePretrain(opts: PretrainCliOptions): Promise<void> {
     ...(opts.heads === undefined ? {} : { heads: integer('--heads', opts.heads, 1) }),
     ...(opts.dropout === undefined ? {} : { dropout: real('--dropout', opts.dropout, 0) }),
   };
-  const objectiveOptions = objectiveOptionsOf(opts, opts.objective);
   const arch = opts.arch ?? 'gin';
-  const { shardDir, index } = await shardsOf(opts);
-  await runWithProgress(
-    opts,
-    config.epochs,
-    (e) =>
-      `pretrain: ${arch} with ${opts.objective} (protocol ${protocolName}), ${e.parameters.toLocaleString('en-US')} parameters ` +
-      `(encoder ${e.encoderParameters.toLocaleString('en-US')}); ${e.trainRows} train / ${e.validRows} valid molecules, ` +
-      `${e.stepsPerEpoch} steps per epoch`,
-    (onEvent, signal) =>
+  const supervisedInput = opts['supervisedInput'];
+  if (supervisedInput !== undefined && !objectives.includes('supervised'))
+    throw new ConfigError(
+      '--supervised-input is the labelled input of a supervised stage; no stage is supervised',
+    );
+  const startLine = (stage: number) => (e: Extract<PretrainEvent, { type: 'start' }>) =>
+    `pretrain: ${arch} with ${objectives.length > 1 ? `stage ${stage + 1}/${objectives.length}, ` : ''}` +
+    `${objectives[stage]} (protocol ${protocolName}), ${e.parameters.toLocaleString('en-US')} parameters ` +
+    `(encoder ${e.encoderParameters.toLocaleString('en-US')}); ${e.trainRows} train / ${e.validRows} valid molecules, ` +
+    `${e.stepsPerEpoch} steps per epoch`;
+  const info = (index: ShardIndex) => ({
+    source: index.source.path,
+    rows: index.rows,
+    protocol: protocolName,
+  });
+  const featurizer = opts.features === undefined ? {} : { featurizer: opts.features };
+
+  if (objectives.length === 1) {
+    const objective = objectives[0]!;
+    const { shardDir, index } = await shardsOf(
+      opts,
+      objective === 'supervised' && typeof supervisedInput === 'string' ? supervisedInput : opts.input,
+    );
+    const config = configOf(0);
+    await runWithProgress(opts, config.epochs, startLine(0), (onEvent, signal) =>
       pretrainObjective({
         dir: opts.out,
         shardDir,
         index,
         arch,
         encoderOptions,
-        objective: opts.objective!,
-        objectiveOptions,
-        ...(opts.features === undefined ? {} : { featurizer: opts.features }),
+        objective,
+        objectiveOptions: objectiveOptionsOf(opts, objectives, objective),
+        ...featurizer,
         config,
         onEvent,
         signal,
-        info: { source: index.source.path, rows: index.rows, protocol: protocolName },
+        info: info(index),
       }),
+    );
+    return;
+  }
+
+  // A sequence: a supervised stage reads --supervised-input (its own shards), the others --input.
+  const stages: SequenceStage[] = [];
+  for (const [i, objective] of objectives.entries()) {
+    const labelled = objective === 'supervised' && typeof supervisedInput === 'string';
+    const { shardDir, index } = labelled
+      ? await shardsOf(opts, supervisedInput, 'shards-supervised')
+      : await shardsOf(opts);
+    stages.push({
+      objective,
+      objectiveOptions: objectiveOptionsOf(opts, objectives, objective),
+      shardDir,
+      index,
+      config: configOf(i),
+    });
+  }
+  let stageNow = 0;
+  await runWithProgress(
+    opts,
+    () => stages[stageNow]!.config.epochs,
+    (e) => startLine(stageNow)(e),
+    async (onEvent, signal) => {
+      const res = await pretrainSequence({
+        dir: opts.out,
+        arch,
+        encoderOptions,
+        stages,
+        ...featurizer,
+        signal,
+        onStage: (i) => {
+          stageNow = i;
+        },
+        onEvent: (e) => onEvent(e),
+        info: { ...info(stages[0]!.index), objectives: objectives.join(',') },
+      });
+      return { completed: res.completed, summary: res.stages.at(-1) ?? null };
+    },
   );
+}
+
+/** A flag given once for every stage, or once per stage ("100,50"). */
+function perStage(flag: string, value: string | undefined, stages: number): (number | undefined)[] {
+  if (value === undefined) return Array(stages).fill(undefined);
+  const parts = value.split(',').map((v) => integer(flag, v.trim(), 1));
+  if (parts.length === 1) return Array(stages).fill(parts[0]);
+  if (parts.length !== stages)
+    throw new ConfigError(
+      `${flag} has ${parts.length} values for ${stages} objectives; give one, or one per objective`,
+    );
+  return parts;
 }
 
 /** Runs a trainer with Ctrl-C handling and progress on stderr; prints the summary. */
 async function runWithProgress(
   opts: PretrainCliOptions,
-  totalEpochs: number,
+  /** Epochs of the run (of the stage running, for a sequence). */
+  totalEpochs: number | (() => number),
   startLine: (e: Extract<PretrainEvent, { type: 'start' }>) => string,
   train: (onEvent: (e: PretrainEvent) => void, signal: AbortSignal) => Promise<PretrainResult>,
 ): Promise<void> {
@@ -360,6 +493,7 @@ async function runWithProgress(
           (e.resumed
             ? `; resuming at epoch ${e.resumed.epoch}, shard ${e.resumed.shard}, batch ${e.resumed.batch}`
             : '');
+        bar?.stop();
         process.stderr.write(`${line}\n`);
         if (progressOn) {
           bar = new SingleBar({
@@ -370,7 +504,7 @@ async function runWithProgress(
             noTTYOutput: !process.stderr.isTTY,
             notTTYSchedule: 2000,
           });
-          bar.start(e.stepsPerEpoch * totalEpochs, 0, {
+          bar.start(e.stepsPerEpoch * (typeof totalEpochs === 'number' ? totalEpochs : totalEpochs()), 0, {
             epoch: e.resumed?.epoch ?? 0,
             rate: '0',
             loss: '-',

@@ -3,8 +3,9 @@
  * trainer.ts. An objective:
  *
  * - declares the featurizer it needs (null: any; the trainer then uses the encoder's usual one) and
- *   the per-molecule labels it needs computed at featurization time (`MOLECULE_LABELS`, computed
- *   from the same RDKit parse as the graph, on the featurization worker);
+ *   the labels it needs computed at featurization time (`MOLECULE_LABELS`: per molecule, per atom or
+ *   per bond, from the same RDKit parse as the graph, on the featurization worker, set up there once
+ *   with the objective's options);
  * - turns a batch into what its loss needs with a seeded generator (`prepare`: masked inputs,
  *   augmented views, sampled subgraphs or negatives, targets; edits copies, never the shard);
  * - owns its head modules (`head`, saved in checkpoints, not in the encoder file), which may hold
@@ -15,27 +16,122 @@
  *   'total' first).
  */
 
+import { join } from 'node:path';
 import { motifLabels } from '../chem/fragments.js';
+import type { PerceivedMol } from '../chem/perception.js';
 import type { MolView } from '../chem/rdkit.js';
 import type { GraphBatch } from '../data/batch.js';
+import { ConfigError, MolgroveError } from '../errors.js';
 import type { Encoder, EncoderOptions } from '../models/encoders/options.js';
 import { GraphView } from '../models/graph.js';
 import type { Module } from '../models/module.js';
 import type * as T from '../tensor/index.js';
+import { type ContextKeys, contextKeysOf } from './grover/context.js';
+import { Vocab, type VocabKind, vocabFileName } from './grover/vocab.js';
 
-/** Per-molecule labels computed at featurization time, by name: width bytes per molecule. */
+/**
+ * Where a label's rows are: one per molecule, one per atom (in the batch's atom order), or one per
+ * bond (one per bond, not per directed edge: edges 2b and 2b+1 are bond b).
+ */
+export type LabelLevel = 'molecule' | 'atom' | 'bond';
+/** Storage of a label's values. */
+export type LabelArray = Uint8Array | Int32Array;
+
+/** What a label is computed from: RDKit's parse, its perception, and the SMILES text it came from. */
+export interface LabelInput {
+  readonly view: MolView;
+  readonly mol: PerceivedMol;
+  readonly smiles: string;
+}
+
+/** One molecule's rows of a label, `width` values each, row after row. */
+export type LabelCompute<A extends LabelArray = LabelArray> = (input: LabelInput) => A;
+
+/** A label computed at featurization time. */
+export interface LabelDefinition<A extends LabelArray = LabelArray> {
+  readonly level: LabelLevel;
+  readonly width: number;
+  /** Storage for `length` values. */
+  readonly alloc: (length: number) => A;
+  /**
+   * Runs once per featurizing thread (the worker, or the trainer's own thread inline) with the
+   * objective's options; loads what the computation needs (a vocabulary) and returns it.
+   */
+  readonly setup: (options: ObjectiveOptions) => Promise<LabelCompute<A>>;
+}
+
+const label = <A extends LabelArray>(d: LabelDefinition<A>): LabelDefinition<A> => d;
+
+const motifCompute: LabelCompute<Uint8Array> = ({ view }) => motifLabels(view);
+
+/**
+ * Context keys per perceived molecule and radius, so that the atom and the bond labels of one
+ * molecule share one computation (the entry goes with the molecule).
+ */
+const contextKeysCache = new WeakMap<PerceivedMol, Map<number, ContextKeys>>();
+
+/**
+ * GROVER's contextual-property labels (grover/context.ts keys at the vocabulary's radius, looked up
+ * in grover/vocab.ts; `<other>` = 1 for unknown keys): the vocabulary is option `vocab`, a folder
+ * with atom_vocab.json and bond_vocab.json (`molgrove build-vocab`).
+ */
+async function contextLabels(options: ObjectiveOptions, kind: VocabKind): Promise<LabelCompute<Int32Array>> {
+  const dir = options['vocab'];
+  if (typeof dir !== 'string' || dir === '')
+    throw new ConfigError(
+      'contextual-property labels need a vocabulary: option vocab (--vocab <dir>), a folder with ' +
+        'atom_vocab.json and bond_vocab.json (molgrove build-vocab)',
+    );
+  const vocab = await Vocab.load(join(dir, vocabFileName(kind)));
+  if (vocab.kind !== kind)
+    throw new MolgroveError('IO', `${dir}: ${vocabFileName(kind)} is a ${vocab.kind} vocabulary`);
+  return ({ view, mol }) => {
+    const byRadius = contextKeysCache.get(mol) ?? new Map<number, ContextKeys>();
+    contextKeysCache.set(mol, byRadius);
+    const keys = byRadius.get(vocab.radius) ?? contextKeysOf(view.record(), mol, vocab.radius);
+    byRadius.set(vocab.radius, keys);
+    return vocab.encode(kind === 'atom' ? keys.atoms : keys.bonds);
+  };
+}
+
+/** Labels computed from the molecule at featurization time, by name (objectives name them). */
 export const MOLECULE_LABELS = {
-  /** GROVER's 85 binarized RDKit fr_* counts (src/chem/fragments.ts). */
-  motifs: { width: 85, compute: (view: MolView): Uint8Array => motifLabels(view) },
+  /** GROVER's 85 binarized RDKit fr_* counts (src/chem/fragments.ts), per molecule. */
+  motifs: label({
+    level: 'molecule',
+    width: 85,
+    alloc: (n) => new Uint8Array(n),
+    setup: async () => motifCompute,
+  }),
+  /** Each atom's GROVER context key's vocabulary index (option vocab). */
+  atomContext: label({
+    level: 'atom',
+    width: 1,
+    alloc: (n) => new Int32Array(n),
+    setup: (options) => contextLabels(options, 'atom'),
+  }),
+  /** Each bond's GROVER context key's vocabulary index (option vocab). */
+  bondContext: label({
+    level: 'bond',
+    width: 1,
+    alloc: (n) => new Int32Array(n),
+    setup: (options) => contextLabels(options, 'bond'),
+  }),
 } as const;
 export type MoleculeLabelName = keyof typeof MOLECULE_LABELS;
+/** The storage of a named label. */
+export type LabelArrayOf<N extends MoleculeLabelName> =
+  (typeof MOLECULE_LABELS)[N] extends LabelDefinition<infer A> ? A : never;
+/** Labels by name; each holds its rows (`width` values each) in molecule, atom or bond order. */
+export type MoleculeLabels = { readonly [N in MoleculeLabelName]?: LabelArrayOf<N> };
 
-/** A batch of a featurized shard: the graphs, and the molecule labels asked for (numGraphs × width). */
+/** A batch of a featurized shard: the graphs, and the labels asked for, in the batch's order. */
 export interface PretrainBatch {
   readonly graphs: GraphBatch;
   /** Each molecule's 0-based data row in the source file (shards.ts), in batch order. */
   readonly rows: Int32Array;
-  readonly labels: Readonly<Partial<Record<MoleculeLabelName, Uint8Array>>>;
+  /** numGraphs, numAtoms or numBonds (numEdges / 2) rows of each label, by its level. */
+  readonly labels: MoleculeLabels;
 }
 
 /** An encoded graph batch: node embeddings [numNodes, dim] and the view they were computed on. */
@@ -109,6 +205,7 @@ export interface ObjectiveFactory {
   readonly description: string;
   /** The featurizer preset the objective needs, or null for any. */
   readonly featurizer: string | null;
+  /** Labels computed at featurization time (MOLECULE_LABELS; any level, despite the name). */
   readonly moleculeLabels: readonly MoleculeLabelName[];
   /** The options it reads, with their defaults (stored in the run's fingerprint and the encoder file). */
   readonly defaults: ObjectiveOptions;

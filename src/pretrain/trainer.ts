@@ -27,7 +27,7 @@ import { inputSpecFor } from '../models/inputs.js';
 import { Module, type StateDict } from '../models/module.js';
 import * as T from '../tensor/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { featurizeGraphShard, GraphShardData, type PackedGraphShard } from './graph-shard.js';
+import { GraphShardData, graphShardFeaturizer, type PackedGraphShard } from './graph-shard.js';
 import {
   checkLoopConfig,
   type LoopConfig,
@@ -230,9 +230,9 @@ export async function pretrainObjective(run: ObjectiveRun): Promise<PretrainResu
         worker: run.inline
           ? null
           : new WorkerShardFeaturizer<PackedGraphShard>(new URL('./graph-shard-worker.js', import.meta.url), {
-              init: { featurizer, labels: [...factory.moleculeLabels] },
+              init: { featurizer, labels: [...factory.moleculeLabels], options: objectiveOptions },
             }),
-        featurize: (rows) => featurizeGraphShard(rows.rows, rows.smiles, featurizer, factory.moleculeLabels),
+        featurize: graphShardFeaturizer(featurizer, factory.moleculeLabels, objectiveOptions),
         open: (packed) => ({ data: new GraphShardData(packed), invalid: packed.invalid.length }),
       }),
     train: (data, mols, r) =>

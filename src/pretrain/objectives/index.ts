@@ -4,9 +4,24 @@
 import { unknownChoice } from '../../errors.js';
 import type { ObjectiveFactory } from '../objective.js';
 import { attrMaskObjective } from './attrmask.js';
+import { contextPredObjective } from './contextpred.js';
+import { edgePredObjective } from './edgepred.js';
+import { graphclObjective } from './graphcl.js';
+import { groverContextObjective } from './grover-context.js';
+import { infomaxObjective } from './infomax.js';
 import { motifObjective } from './motif.js';
+import { supervisedObjective } from './supervised.js';
 
-export const OBJECTIVES: readonly ObjectiveFactory[] = [attrMaskObjective, motifObjective];
+export const OBJECTIVES: readonly ObjectiveFactory[] = [
+  attrMaskObjective,
+  motifObjective,
+  contextPredObjective,
+  edgePredObjective,
+  infomaxObjective,
+  graphclObjective,
+  supervisedObjective,
+  groverContextObjective,
+];
 
 export function objectiveNames(): string[] {
   return OBJECTIVES.flatMap((o) => [o.name, ...o.aliases]);
