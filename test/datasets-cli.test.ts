@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Command } from 'commander';
-import { addDatasetOptions, loadDatasetFromOptions, parseColumnList } from '../src/cli/dataset-options.js';
+import { addDatasetOptions, loadDatasetFromOptions } from '../src/cli/dataset-options.js';
+import { parseColumnList } from '../src/data/csv.js';
 import { listDatasets } from '../src/data/registry.js';
 import { ConfigError, exitCodeFor } from '../src/errors.js';
 import { NO_SHARED_DATA, REPO_ROOT, SHARED_DATA_DIR } from './helpers/shared-data.js';
@@ -82,7 +83,7 @@ describe('dataset options', () => {
       from: 'user',
     });
     assert.deepEqual(cmd.opts(), { csv: 'a.csv', targetColumns: 'a,"b, c"', taskType: 'regression' });
-    assert.deepEqual(parseColumnList('a, "b, c" ,d'), ['a', 'b, c', 'd']);
+    assert.deepEqual(parseColumnList('a, "b, c" ,d', '--target-columns'), ['a', 'b, c', 'd']);
     const help = cmd.helpInformation();
     for (const flag of ['--dataset', '--csv', '--smiles-column', '--target-columns', '--task-type']) {
       assert.ok(help.includes(flag), flag);

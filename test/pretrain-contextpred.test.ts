@@ -4,12 +4,10 @@
 // the main encoder only, and the CLI.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { getFeaturizer } from '../src/chem/featurizers/index.js';
-import { loadRDKit } from '../src/chem/rdkit.js';
 import { batchGraphs, type GraphBatch } from '../src/data/batch.js';
 import { featurizeSmiles } from '../src/data/molgraph.js';
 import { createEncoder, DEFAULT_ENCODER_OPTIONS } from '../src/models/encoders/registry.js';
@@ -26,22 +24,12 @@ import {
   negativeContexts,
 } from '../src/pretrain/objectives/contextpred.js';
 import { getObjective } from '../src/pretrain/objectives/index.js';
-import { prepareShards, type ShardIndex } from '../src/pretrain/shards.js';
-import { DEFAULT_TRAINER_CONFIG, pretrainObjective } from '../src/pretrain/trainer.js';
 import * as T from '../src/tensor/index.js';
 import { runCli } from './helpers/cli.js';
-import { REPO_ROOT } from './helpers/shared-data.js';
+import { FIXTURE_MOLS, useFixtureCorpus } from './helpers/pretrain-corpus.js';
 
-const MOLS = join(REPO_ROOT, 'test/fixtures/grover-pretrain/mols.csv');
-const tmp = mkdtempSync(join(tmpdir(), 'molgrove-contextpred-'));
-const shardDir = join(tmp, 'shards');
-let index: ShardIndex;
-
-before(async () => {
-  await loadRDKit();
-  index = await prepareShards(MOLS, shardDir, { shardSize: 20 });
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
+const corpus = useFixtureCorpus('molgrove-contextpred-');
+const { tmp } = corpus;
 
 const batchOf = (smiles: string[]): GraphBatch =>
   batchGraphs(smiles.map((s) => featurizeSmiles(s, getFeaturizer('hu'))));
@@ -145,7 +133,7 @@ function makeObjective(options: ObjectiveOptions = {}) {
   const objective = factory.create({
     dim: encoder.outDim,
     options: { ...factory.defaults, ...options },
-    input: MOLS,
+    input: FIXTURE_MOLS,
     encoderOptions: { ...DEFAULT_ENCODER_OPTIONS, ...encoderOptions },
     rng: rng.fork(),
     makeEncoder: (overrides, r) => createEncoder('gin', input, { ...encoderOptions, ...overrides }, r),
@@ -226,21 +214,12 @@ test('contextpred: same seed ⇒ same prepared batch; gradients reach both GNNs'
 test('contextpred on GIN lowers the loss; the encoder file holds the main encoder only', async () => {
   const events: PretrainEvent[] = [];
   const dir = join(tmp, 'run');
-  const r = await pretrainObjective({
+  const r = await corpus.run({
     dir,
-    shardDir,
-    index,
     arch: 'gin',
     encoderOptions: { dim: 32, layers: 2, dropout: 0 },
     objective: 'contextpred',
-    config: {
-      ...DEFAULT_TRAINER_CONFIG,
-      epochs: 4,
-      batchSize: 16,
-      lr: 3e-3,
-      logEvery: 2,
-      checkpointEvery: 0,
-    },
+    config: { epochs: 4, batchSize: 16, lr: 3e-3 },
     inline: true,
     onEvent: (e) => events.push(e),
   });
@@ -280,34 +259,12 @@ test('contextpred on GIN lowers the loss; the encoder file holds the main encode
 
 test('CLI: pretrain --arch gin --objective contextpred', async () => {
   const out = join(tmp, 'cli');
-  const args = [
-    'pretrain',
-    '--arch',
-    'gin',
-    '--objective',
+  const args = corpus.cliArgs(
     'contextpred',
-    '--input',
-    MOLS,
-    '--out',
     out,
-    '--epochs',
-    '1',
-    '--batch-size',
-    '16',
-    '--limit',
-    '30',
-    '--shard-size',
-    '15',
-    '--hidden',
-    '16',
-    '--layers',
-    '2',
-    '--csize',
-    '2',
-    '--neg-samples',
-    '2',
-    '--json',
-  ];
+    { epochs: 1, limit: 30, layers: 2 },
+    '--csize 2 --neg-samples 2',
+  );
   const r = await runCli(args);
   assert.equal(r.code, 0, r.err);
   assert.ok(Number.isFinite(JSON.parse(r.out).finalTrainLoss));

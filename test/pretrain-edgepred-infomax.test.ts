@@ -4,12 +4,9 @@
 // PyTorch 1.13 following pretrain-gnns' code, determinism, and the loss going down end to end.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { getFeaturizer } from '../src/chem/featurizers/index.js';
-import { loadRDKit } from '../src/chem/rdkit.js';
 import { batchGraphs, type GraphBatch } from '../src/data/batch.js';
 import { featurizeSmiles } from '../src/data/molgraph.js';
 import type { EncoderOptions } from '../src/models/encoders/options.js';
@@ -25,21 +22,11 @@ import {
 } from '../src/pretrain/objectives/edgepred.js';
 import { getObjective } from '../src/pretrain/objectives/index.js';
 import { Discriminator, infomaxLoss, negativeGraphs } from '../src/pretrain/objectives/infomax.js';
-import { prepareShards, type ShardIndex } from '../src/pretrain/shards.js';
-import { DEFAULT_TRAINER_CONFIG, pretrainObjective } from '../src/pretrain/trainer.js';
 import * as T from '../src/tensor/index.js';
-import { REPO_ROOT } from './helpers/shared-data.js';
+import { FIXTURE_MOLS, useFixtureCorpus } from './helpers/pretrain-corpus.js';
 
-const MOLS = join(REPO_ROOT, 'test/fixtures/grover-pretrain/mols.csv');
-const tmp = mkdtempSync(join(tmpdir(), 'molgrove-edgepred-infomax-'));
-const shardDir = join(tmp, 'shards');
-let index: ShardIndex;
-
-before(async () => {
-  await loadRDKit();
-  index = await prepareShards(MOLS, shardDir, { shardSize: 20 });
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
+const corpus = useFixtureCorpus('molgrove-edgepred-infomax-');
+const { tmp } = corpus;
 
 const batchOf = (smiles: readonly string[]): GraphBatch =>
   batchGraphs(smiles.map((s) => featurizeSmiles(s, getFeaturizer('hu'))));
@@ -54,7 +41,7 @@ function context(dim: number, seed: number): ObjectiveContext {
   return {
     dim,
     options: {},
-    input: MOLS,
+    input: FIXTURE_MOLS,
     encoderOptions: {} as EncoderOptions,
     rng: new T.Rng(seed),
     makeEncoder: () => {
@@ -304,15 +291,13 @@ test('infomax loss and gradients on fixed embeddings equal PyTorch on the refere
 
 async function train(objective: string, dir: string, lr: number, epochs: number) {
   const events: PretrainEvent[] = [];
-  const r = await pretrainObjective({
+  const r = await corpus.run({
     dir: join(tmp, dir),
-    shardDir,
-    index,
     arch: 'gin',
     encoderOptions: { dim: 16, layers: 2, dropout: 0 },
     objective,
     inline: true,
-    config: { ...DEFAULT_TRAINER_CONFIG, epochs, batchSize: 8, lr, logEvery: 2, checkpointEvery: 0 },
+    config: { epochs, batchSize: 8, lr },
     onEvent: (e) => events.push(e),
   });
   assert.ok(r.completed);

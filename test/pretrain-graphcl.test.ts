@@ -4,12 +4,9 @@
 // the fixture molecules, and the CLI flags.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { getFeaturizer } from '../src/chem/featurizers/index.js';
-import { loadRDKit } from '../src/chem/rdkit.js';
 import { batchGraphs, type GraphBatch } from '../src/data/batch.js';
 import { featurizeSmiles } from '../src/data/molgraph.js';
 import { ConfigError } from '../src/errors.js';
@@ -22,22 +19,12 @@ import { MASK_ATOM_TYPE } from '../src/pretrain/objectives/attrmask.js';
 import { augmentBatch, growSubgraph, parseAugmentation } from '../src/pretrain/objectives/graph-augment.js';
 import { graphclLoss, graphclViews, readGraphCLOptions } from '../src/pretrain/objectives/graphcl.js';
 import { getObjective } from '../src/pretrain/objectives/index.js';
-import { prepareShards, type ShardIndex } from '../src/pretrain/shards.js';
-import { DEFAULT_TRAINER_CONFIG, pretrainObjective } from '../src/pretrain/trainer.js';
 import * as T from '../src/tensor/index.js';
 import { runCli } from './helpers/cli.js';
-import { REPO_ROOT } from './helpers/shared-data.js';
+import { FIXTURE_MOLS, useFixtureCorpus } from './helpers/pretrain-corpus.js';
 
-const MOLS = join(REPO_ROOT, 'test/fixtures/grover-pretrain/mols.csv');
-const tmp = mkdtempSync(join(tmpdir(), 'molgrove-pretrain-graphcl-'));
-const shardDir = join(tmp, 'shards');
-let index: ShardIndex;
-
-before(async () => {
-  await loadRDKit();
-  index = await prepareShards(MOLS, shardDir, { shardSize: 20 });
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
+const corpus = useFixtureCorpus('molgrove-pretrain-graphcl-');
+const { tmp } = corpus;
 
 // Acetic acid (4 atoms, 3 bonds), phenol (7, 7), decane (10, 9), methane (1, 0), methylamine (2, 1).
 const SMILES = ['CC(=O)O', 'c1ccccc1O', 'CCCCCCCCCC', 'C', 'CN'];
@@ -381,7 +368,7 @@ test('the loss reaches the encoder and both projection layers; D-MPNN runs on bo
     const objective = getObjective('graphcl').create({
       dim: encoder.outDim,
       options: { aug1: 'subgraph', aug2: aug, augRatio2: 0.5 },
-      input: MOLS,
+      input: FIXTURE_MOLS,
       encoderOptions: { ...DEFAULT_ENCODER_OPTIONS, dim: 8, layers: 2 },
       rng: new T.Rng(2),
       makeEncoder: () => assert.fail('graphcl needs no second encoder'),
@@ -409,24 +396,15 @@ test('the loss reaches the encoder and both projection layers; D-MPNN runs on bo
 
 test('graphcl on a tiny GIN lowers the loss on the fixture molecules (dropN + subgraph)', async () => {
   const events: PretrainEvent[] = [];
-  const r = await pretrainObjective({
+  const r = await corpus.run({
     dir: join(tmp, 'run'),
-    shardDir,
-    index,
     arch: 'gin',
     encoderOptions: { dim: 32, layers: 2, dropout: 0 },
     objective: 'graphcl',
     objectiveOptions: { aug1: 'dropN', aug2: 'subgraph' },
     // Batches of a whole shard (20): the loss's scale depends on the batch size (log(B − 1) negatives),
     // so a shard's 16 + 4 split would make epoch means noise.
-    config: {
-      ...DEFAULT_TRAINER_CONFIG,
-      epochs: 4,
-      batchSize: 20,
-      lr: 3e-3,
-      logEvery: 2,
-      checkpointEvery: 0,
-    },
+    config: { epochs: 4, batchSize: 20, lr: 3e-3 },
     inline: true,
     onEvent: (e) => events.push(e),
   });
@@ -450,40 +428,12 @@ test('graphcl on a tiny GIN lowers the loss on the fixture molecules (dropN + su
 
 test('CLI: pretrain --arch gin --objective graphcl --aug1 dropN --aug2 permE --aug-ratio1 … --temperature …', async () => {
   const out = join(tmp, 'cli-run');
-  const args = [
-    'pretrain',
-    '--arch',
-    'gin',
-    '--objective',
+  const args = corpus.cliArgs(
     'graphcl',
-    '--input',
-    MOLS,
-    '--out',
     out,
-    '--epochs',
-    '1',
-    '--batch-size',
-    '16',
-    '--limit',
-    '30',
-    '--shard-size',
-    '15',
-    '--hidden',
-    '16',
-    '--layers',
-    '1',
-    '--aug1',
-    'dropN',
-    '--aug2',
-    'permE',
-    '--aug-ratio1',
-    '0.1',
-    '--aug-ratio2',
-    '0.3',
-    '--temperature',
-    '0.2',
-    '--json',
-  ];
+    { epochs: 1, limit: 30, layers: 1 },
+    '--aug1 dropN --aug2 permE --aug-ratio1 0.1 --aug-ratio2 0.3 --temperature 0.2',
+  );
   const r = await runCli(args);
   assert.equal(r.code, 0, r.err);
   const summary = JSON.parse(r.out);

@@ -6,11 +6,10 @@
 // and through the worker (same loss.jsonl); and clear errors without a vocabulary.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { loadRDKit, withMol } from '../src/chem/rdkit.js';
+import { test } from 'node:test';
+import { withMol } from '../src/chem/rdkit.js';
 import { ConfigError } from '../src/errors.js';
 import { GraphView } from '../src/models/graph.js';
 import { loadEncoderFile } from '../src/models/model-file-node.js';
@@ -25,35 +24,30 @@ import { MASK_ATOM_TYPE, MASK_BOND_TYPE } from '../src/pretrain/objectives/attrm
 import { type ContextBatch, prepareContext } from '../src/pretrain/objectives/grover-context.js';
 import { getObjective } from '../src/pretrain/objectives/index.js';
 import { WorkerShardFeaturizer } from '../src/pretrain/shard-featurizer.js';
-import { prepareShards, readShard, type ShardIndex } from '../src/pretrain/shards.js';
-import { DEFAULT_TRAINER_CONFIG, pretrainObjective } from '../src/pretrain/trainer.js';
+import { readShard } from '../src/pretrain/shards.js';
 import * as T from '../src/tensor/index.js';
 import { runCli } from './helpers/cli.js';
-import { REPO_ROOT } from './helpers/shared-data.js';
+import { FIXTURE_MOLS, useFixtureCorpus } from './helpers/pretrain-corpus.js';
 
-const MOLS = join(REPO_ROOT, 'test/fixtures/grover-pretrain/mols.csv');
-const tmp = mkdtempSync(join(tmpdir(), 'molgrove-grover-context-'));
-const shardDir = join(tmp, 'shards');
+const corpus = useFixtureCorpus('molgrove-grover-context-', saveVocabs);
+const { tmp, shardDir } = corpus;
 /** Vocabulary of a few SMILES (VOCAB_SMILES), and of the whole fixture corpus. */
 const smallVocabDir = join(tmp, 'vocab-small');
 const corpusVocabDir = join(tmp, 'vocab-corpus');
 const VOCAB_SMILES = ['CC(=O)O', 'CCO', 'c1ccccc1O', 'C/C=C/C', 'C'];
 const LABELS: MoleculeLabelName[] = ['atomContext', 'bondContext'];
 let small: { atom: Vocab; bond: Vocab };
-let index: ShardIndex;
 
-before(async () => {
-  await loadRDKit();
-  index = await prepareShards(MOLS, shardDir, { shardSize: 20 });
+/** Saves both vocabularies (run by the corpus's before(), once RDKit is loaded). */
+async function saveVocabs(): Promise<void> {
   const counts = countChunk(VOCAB_SMILES, 0, 1);
   small = { atom: Vocab.fromCounts('atom', counts.atoms), bond: Vocab.fromCounts('bond', counts.bonds) };
   mkdirSync(smallVocabDir);
   await saveVocabPair(smallVocabDir, small.atom, small.bond);
-  const built = await buildVocabsFromFile(MOLS, { workers: 1 });
+  const built = await buildVocabsFromFile(FIXTURE_MOLS, { workers: 1 });
   mkdirSync(corpusVocabDir);
   await saveVocabPair(corpusVocabDir, built.atom, built.bond);
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
+}
 
 // Acetic acid first (hand-checked), a stereo double bond, a molecule whose keys are not in the
 // vocabulary, an aromatic ring, a single atom, and one SMILES RDKit rejects (row 5, skipped).
@@ -138,7 +132,7 @@ function newWorker(options: Record<string, string>) {
 }
 
 test('the worker (vocabulary loaded there) and inline featurization give identical shards', async () => {
-  const rows = await readShard(shardDir, index.train[0]!);
+  const rows = await readShard(shardDir, corpus.index.train[0]!);
   const inline = await featurizeGraphShard(rows.rows, rows.smiles, 'chemprop', [...LABELS, 'motifs'], {
     vocab: corpusVocabDir,
   });
@@ -162,7 +156,7 @@ test('the worker (vocabulary loaded there) and inline featurization give identic
 });
 
 async function fixtureBatch(featurizer: string): Promise<PretrainBatch> {
-  const rows = await readShard(shardDir, index.train[0]!);
+  const rows = await readShard(shardDir, corpus.index.train[0]!);
   const packed = await featurizeGraphShard(rows.rows, rows.smiles, featurizer, LABELS, {
     vocab: corpusVocabDir,
   });
@@ -248,7 +242,7 @@ test('the loss reaches only the labelled atoms and the ends of labelled bonds', 
   const obj = getObjective('grover-context').create({
     dim,
     options: { vocab: corpusVocabDir, mode: 'fixed', rate: 0.15 },
-    input: MOLS,
+    input: FIXTURE_MOLS,
     encoderOptions: {} as never,
     rng: new T.Rng(1),
     makeEncoder: () => {
@@ -284,15 +278,13 @@ test('the loss reaches only the labelled atoms and the ends of labelled bonds', 
 
 function run(dir: string, extra: { inline?: boolean; objectiveOptions?: Record<string, string> } = {}) {
   const events: PretrainEvent[] = [];
-  const result = pretrainObjective({
+  const result = corpus.run({
     dir,
-    shardDir,
-    index,
     arch: 'gin',
     encoderOptions: { dim: 32, layers: 2, dropout: 0 },
     objective: 'groverctx',
     objectiveOptions: extra.objectiveOptions ?? { vocab: corpusVocabDir },
-    config: { ...DEFAULT_TRAINER_CONFIG, epochs: 4, batchSize: 8, lr: 3e-3, logEvery: 2, checkpointEvery: 0 },
+    config: { epochs: 4, batchSize: 8, lr: 3e-3 },
     onEvent: (e) => events.push(e),
     ...(extra.inline ? { inline: true } : {}),
   });
@@ -347,7 +339,17 @@ test('a missing or unreadable vocabulary, or a bad mode, is a clear ConfigError'
 
 test('CLI: pretrain --arch gin --objective grover-context reads GROVER’s --vocab and --mode', async () => {
   const out = join(tmp, 'cli');
-  const args = ['pretrain', '--arch', 'gin', '--objective', 'grover-context', '--input', MOLS, '--out', out];
+  const args = [
+    'pretrain',
+    '--arch',
+    'gin',
+    '--objective',
+    'grover-context',
+    '--input',
+    FIXTURE_MOLS,
+    '--out',
+    out,
+  ];
   const small = ['--hidden', '16', '--layers', '1', '--epochs', '1', '--batch-size', '16', '--json'];
   const r = await runCli([...args, '--vocab', corpusVocabDir, '--mode', 'faithful', ...small]);
   assert.equal(r.code, 0, r.err);

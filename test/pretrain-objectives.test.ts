@@ -3,13 +3,12 @@
 // molecules, kill + resume giving identical results, and the CLI round trip into finetune --from.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { getFeaturizer } from '../src/chem/featurizers/index.js';
 import { motifLabels } from '../src/chem/fragments.js';
-import { loadRDKit, withMol } from '../src/chem/rdkit.js';
+import { withMol } from '../src/chem/rdkit.js';
 import { batchGraphs } from '../src/data/batch.js';
 import { featurizeSmiles } from '../src/data/molgraph.js';
 import { ENCODER_FORMAT } from '../src/models/encoder-file.js';
@@ -23,23 +22,15 @@ import {
   maskedAtomCount,
 } from '../src/pretrain/objectives/attrmask.js';
 import { getObjective } from '../src/pretrain/objectives/index.js';
-import { prepareShards, readShard, type ShardIndex } from '../src/pretrain/shards.js';
-import { DEFAULT_TRAINER_CONFIG, pretrainObjective, type TrainerConfig } from '../src/pretrain/trainer.js';
+import { readShard } from '../src/pretrain/shards.js';
+import type { TrainerConfig } from '../src/pretrain/trainer.js';
 import * as T from '../src/tensor/index.js';
 import { runCli } from './helpers/cli.js';
 import { finetuneFrozen } from './helpers/frozen-finetune.js';
-import { REPO_ROOT } from './helpers/shared-data.js';
+import { type SmallRun, useFixtureCorpus } from './helpers/pretrain-corpus.js';
 
-const MOLS = join(REPO_ROOT, 'test/fixtures/grover-pretrain/mols.csv');
-const tmp = mkdtempSync(join(tmpdir(), 'molgrove-pretrain-objectives-'));
-const shardDir = join(tmp, 'shards');
-let index: ShardIndex;
-
-before(async () => {
-  await loadRDKit();
-  index = await prepareShards(MOLS, shardDir, { shardSize: 20 });
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
+const corpus = useFixtureCorpus('molgrove-pretrain-objectives-');
+const { tmp, shardDir } = corpus;
 
 test('attrmask: int(n·0.15 + 1) atoms per molecule get the mask token; targets are their atom types', () => {
   assert.equal(getObjective('attr-mask').name, 'attrmask');
@@ -111,10 +102,30 @@ test('attrmask: int(n·0.15 + 1) atoms per molecule get the mask token; targets 
   }
   assert.equal(e.targets.bondTypes.length, bonds);
   assert.ok(bonds > 0);
+
+  // Float features (chemprop's, GROVER's): the masked atoms' and bonds' rows are zeroed as well.
+  const cp = batchGraphs(smiles.map((s) => featurizeSmiles(s, getFeaturizer('chemprop'))));
+  const f = maskBatch(cp, new T.Rng(5), { rate: 0.15, maskEdge: true });
+  assert.deepEqual(f.targets.atoms, targets.atoms, 'the same draw whatever the features');
+  const d = cp.atomDim;
+  for (let a = 0; a < cp.numAtoms; a++) {
+    const row = f.input.atomFeatures.subarray(a * d, (a + 1) * d);
+    if (masked.has(a)) assert.ok(row.every((v) => v === 0));
+    else assert.deepEqual(row, cp.atomFeatures.subarray(a * d, (a + 1) * d));
+  }
+  const bd = cp.bondDim;
+  for (let k = 0; 2 * k < m; k++) {
+    const touched = masked.has(cp.edgeIndex[2 * k]!) || masked.has(cp.edgeIndex[m + 2 * k]!);
+    const row = f.input.bondFeatures.subarray(2 * k * bd, (2 * k + 1) * bd);
+    assert.equal(
+      row.every((v) => v === 0),
+      touched,
+    );
+  }
 });
 
 test('motif labels are computed at featurization time and equal motifLabels of the molecule', async () => {
-  const rows = await readShard(shardDir, index.train[0]!);
+  const rows = await readShard(shardDir, corpus.index.train[0]!);
   const packed = await featurizeGraphShard(rows.rows, rows.smiles, 'hu', ['motifs']);
   const data = new GraphShardData(packed);
   const mols = [0, 3, 7];
@@ -126,23 +137,13 @@ test('motif labels are computed at featurization time and equal motifLabels of t
   assert.ok(b.labels.motifs!.some((v) => v === 1));
 });
 
-function run(dir: string, config: Partial<TrainerConfig>, extra: Record<string, unknown> = {}) {
-  return pretrainObjective({
+function run(dir: string, config: Partial<TrainerConfig>, extra: Partial<SmallRun> = {}) {
+  return corpus.run({
     dir,
-    shardDir,
-    index,
     arch: 'gin',
     encoderOptions: { dim: 32, layers: 2, dropout: 0.1 },
     objective: 'attrmask',
-    config: {
-      ...DEFAULT_TRAINER_CONFIG,
-      epochs: 4,
-      batchSize: 8,
-      lr: 3e-3,
-      logEvery: 2,
-      checkpointEvery: 3,
-      ...config,
-    },
+    config: { epochs: 4, batchSize: 8, lr: 3e-3, checkpointEvery: 3, ...config },
     ...extra,
   });
 }
@@ -222,22 +223,13 @@ test('attrmask on GIN lowers the loss; kill + resume gives identical loss.jsonl 
 
 test('motif objective trains any encoder (GCN on chemprop features)', async () => {
   const events: PretrainEvent[] = [];
-  const r = await pretrainObjective({
+  const r = await corpus.run({
     dir: join(tmp, 'motif'),
-    shardDir,
-    index,
     arch: 'gcn',
     encoderOptions: { dim: 16, layers: 2, dropout: 0 },
     objective: 'motif',
     featurizer: 'chemprop',
-    config: {
-      ...DEFAULT_TRAINER_CONFIG,
-      epochs: 3,
-      batchSize: 16,
-      lr: 1e-2,
-      logEvery: 2,
-      checkpointEvery: 0,
-    },
+    config: { epochs: 3, batchSize: 16, lr: 1e-2 },
     onEvent: (e) => events.push(e),
   });
   assert.ok(r.completed);
@@ -251,33 +243,12 @@ test('motif objective trains any encoder (GCN on chemprop features)', async () =
 
 test('CLI: pretrain --arch gin --objective attrmask, then finetune --from with a frozen encoder', async () => {
   const out = join(tmp, 'cli-run');
-  const args = [
-    'pretrain',
-    '--arch',
-    'gin',
-    '--objective',
+  const args = corpus.cliArgs(
     'attrmask',
-    '--protocol',
-    'hu2020',
-    '--input',
-    MOLS,
-    '--out',
     out,
-    '--epochs',
-    '2',
-    '--batch-size',
-    '16',
-    '--limit',
-    '40',
-    '--shard-size',
-    '15',
-    '--hidden',
-    '16',
-    '--layers',
-    '2',
-    '--mask-edge',
-    '--json',
-  ];
+    { epochs: 2, limit: 40, layers: 2 },
+    '--protocol hu2020 --mask-edge',
+  );
   const r = await runCli(args);
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /parameters/);
@@ -297,7 +268,7 @@ test('CLI: pretrain --arch gin --objective attrmask, then finetune --from with a
   assert.equal(rerun.code, 0, rerun.err);
   assert.equal(JSON.parse(rerun.out).finalTrainLoss, summary.finalTrainLoss);
   assert.equal((await runCli([...args.slice(0, -1), '--objective', 'nope'])).code, 2);
-  assert.equal((await runCli([...args.slice(0, -1), '--features', 'chemprop'])).code, 2);
+  assert.equal((await runCli([...args.slice(0, -1), '--features', 'nope'])).code, 2);
 
   const { arch, pre, tuned } = await finetuneFrozen(join(out, 'pretrained.mgv'), tmp);
   assert.equal(arch, 'gin');

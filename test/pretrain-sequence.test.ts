@@ -3,39 +3,22 @@
 // stages, and an encoder file of another architecture is refused as a starting point.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { loadRDKit } from '../src/chem/rdkit.js';
+import { test } from 'node:test';
 import { loadEncoderFile } from '../src/models/model-file-node.js';
 import type { PretrainEvent } from '../src/pretrain/loop.js';
 import { pretrainSequence, sequenceFeaturizer, stageDir } from '../src/pretrain/sequence.js';
-import { prepareShards, readShard, type ShardIndex } from '../src/pretrain/shards.js';
-import { DEFAULT_TRAINER_CONFIG, pretrainObjective, type TrainerConfig } from '../src/pretrain/trainer.js';
+import { prepareShards, readShard } from '../src/pretrain/shards.js';
+import type { TrainerConfig } from '../src/pretrain/trainer.js';
 import { runCli } from './helpers/cli.js';
-import { REPO_ROOT } from './helpers/shared-data.js';
+import { FIXTURE_MOLS, smallConfig, useFixtureCorpus } from './helpers/pretrain-corpus.js';
 
-const MOLS = join(REPO_ROOT, 'test/fixtures/grover-pretrain/mols.csv');
-const tmp = mkdtempSync(join(tmpdir(), 'molgrove-pretrain-sequence-'));
-const shardDir = join(tmp, 'shards');
-let index: ShardIndex;
+const corpus = useFixtureCorpus('molgrove-pretrain-sequence-');
+const { tmp, shardDir } = corpus;
 
-before(async () => {
-  await loadRDKit();
-  index = await prepareShards(MOLS, shardDir, { shardSize: 20 });
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
-
-const config = (o: Partial<TrainerConfig> = {}): TrainerConfig => ({
-  ...DEFAULT_TRAINER_CONFIG,
-  epochs: 2,
-  batchSize: 16,
-  lr: 3e-3,
-  logEvery: 2,
-  checkpointEvery: 0,
-  ...o,
-});
+const config = (o: Partial<TrainerConfig> = {}): TrainerConfig =>
+  smallConfig({ epochs: 2, batchSize: 16, lr: 3e-3, ...o });
 const ENCODER = { dim: 16, layers: 2, dropout: 0 };
 
 /** Largest |a − b| over the trained weights (batch-norm running statistics move without a step). */
@@ -58,8 +41,8 @@ test('sequence: attrmask then motif; stage 2 starts from stage 1; a rerun reuses
   const dir = join(tmp, 'seq');
   // Stage 2 with a learning rate of 1e-12 leaves its starting weights as they are: they must be stage 1's.
   const stages = [
-    { objective: 'attrmask', shardDir, index, config: config() },
-    { objective: 'motif', shardDir, index, config: config({ lr: 1e-12 }) },
+    { objective: 'attrmask', shardDir, index: corpus.index, config: config() },
+    { objective: 'motif', shardDir, index: corpus.index, config: config({ lr: 1e-12 }) },
   ];
   const seen: number[] = [];
   const res = await pretrainSequence({
@@ -83,10 +66,8 @@ test('sequence: attrmask then motif; stage 2 starts from stage 1; a rerun reuses
   assert.equal(s2.info['stages'], 'attrmask,motif');
   // A fresh motif run (no stage 1) ends elsewhere: the starting point mattered.
   const fresh = join(tmp, 'fresh');
-  await pretrainObjective({
+  await corpus.run({
     dir: fresh,
-    shardDir,
-    index,
     arch: 'gin',
     encoderOptions: ENCODER,
     objective: 'motif',
@@ -118,12 +99,10 @@ test('sequence: attrmask then motif; stage 2 starts from stage 1; a rerun reuses
   assert.ok(done.every(([e]) => e.type === 'done' && e.reused));
 });
 
-test('sequence: the starting encoder must be the run’s; featurizers must agree', async () => {
+test('sequence: the starting encoder must be the run’s; one featurizer for every stage', async () => {
   const small = join(tmp, 'small');
-  await pretrainObjective({
+  await corpus.run({
     dir: small,
-    shardDir,
-    index,
     arch: 'gin',
     encoderOptions: { ...ENCODER, dim: 8 },
     objective: 'attrmask',
@@ -131,10 +110,8 @@ test('sequence: the starting encoder must be the run’s; featurizers must agree
     inline: true,
   });
   await assert.rejects(
-    pretrainObjective({
+    corpus.run({
       dir: join(tmp, 'wide'),
-      shardDir,
-      index,
       arch: 'gin',
       encoderOptions: ENCODER,
       objective: 'motif',
@@ -146,12 +123,13 @@ test('sequence: the starting encoder must be the run’s; featurizers must agree
     /is not the one this run trains/,
   );
   assert.equal(sequenceFeaturizer('gin', ['motif', 'attrmask']), 'hu');
-  assert.throws(() => sequenceFeaturizer('gin', ['attrmask'], 'chemprop'), /needs the 'hu' featurizer/);
+  assert.equal(sequenceFeaturizer('grover', ['attrmask', 'motif']), 'grover');
+  assert.equal(sequenceFeaturizer('gin', ['attrmask', 'supervised'], 'chemprop'), 'chemprop');
 });
 
 test('CLI: --objective attrmask,supervised runs two stages, the second on --supervised-input', async () => {
   // A labelled copy of the fixture corpus: one task, "has a nitrogen" (from the SMILES text).
-  const smiles = readFileSync(MOLS, 'utf8')
+  const smiles = readFileSync(FIXTURE_MOLS, 'utf8')
     .trim()
     .split('\n')
     .slice(1)
@@ -159,7 +137,7 @@ test('CLI: --objective attrmask,supervised runs two stages, the second on --supe
   const labelled = join(tmp, 'labelled.csv');
   writeFileSync(labelled, `smiles,hasN\n${smiles.map((s) => `${s},${/N/.test(s) ? 1 : 0}`).join('\n')}\n`);
   const out = join(tmp, 'cli-seq');
-  const args = ['pretrain', '--arch', 'gin', '--objective', 'attrmask,supervised', '--input', MOLS];
+  const args = ['pretrain', '--arch', 'gin', '--objective', 'attrmask,supervised', '--input', FIXTURE_MOLS];
   const rest = ['--out', out, '--hidden', '16', '--layers', '1', '--batch-size', '16', '--json'];
   const r = await runCli([
     ...args,
@@ -191,7 +169,7 @@ test('CLI: --objective attrmask,supervised runs two stages, the second on --supe
 
 test('shards: --limit below 1 keeps a seeded share of the rows, nested across shares', async () => {
   const rowsOf = async (fraction: number) => {
-    const idx = await prepareShards(MOLS, join(tmp, `frac-${fraction}`), { shardSize: 20, fraction });
+    const idx = await prepareShards(FIXTURE_MOLS, join(tmp, `frac-${fraction}`), { shardSize: 20, fraction });
     const rows: number[] = [];
     for (const info of [...idx.train, ...idx.valid])
       rows.push(...(await readShard(join(tmp, `frac-${fraction}`), info)).rows);
@@ -201,15 +179,18 @@ test('shards: --limit below 1 keeps a seeded share of the rows, nested across sh
   const most = await rowsOf(0.8);
   assert.equal(half.idx.fraction, 0.5);
   assert.ok(
-    half.rows.size > 0.3 * index.rows && half.rows.size < 0.7 * index.rows,
-    `${half.rows.size} of ${index.rows}`,
+    half.rows.size > 0.3 * corpus.index.rows && half.rows.size < 0.7 * corpus.index.rows,
+    `${half.rows.size} of ${corpus.index.rows}`,
   );
   assert.ok(
     [...half.rows].every((r) => most.rows.has(r)),
     'the 50% subset lies inside the 80% one',
   );
   assert.ok(most.rows.size > half.rows.size);
-  await assert.rejects(prepareShards(MOLS, join(tmp, 'frac-bad'), { fraction: 1.5 }), /share of the corpus/);
+  await assert.rejects(
+    prepareShards(FIXTURE_MOLS, join(tmp, 'frac-bad'), { fraction: 1.5 }),
+    /share of the corpus/,
+  );
   const cli = await runCli([
     'pretrain',
     '--arch',
@@ -217,7 +198,7 @@ test('shards: --limit below 1 keeps a seeded share of the rows, nested across sh
     '--objective',
     'motif',
     '--input',
-    MOLS,
+    FIXTURE_MOLS,
     '--out',
     join(tmp, 'cli-frac'),
     '--limit',

@@ -5,13 +5,13 @@
 // to end, and the CLI round trip with --exclude.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { getFeaturizer } from '../src/chem/featurizers/index.js';
 import { loadRDKit, withMol } from '../src/chem/rdkit.js';
 import { batchGraphs } from '../src/data/batch.js';
+import { parseColumnList } from '../src/data/csv.js';
 import { featurizeSmiles } from '../src/data/molgraph.js';
 import { ConfigError } from '../src/errors.js';
 import { DEFAULT_ENCODER_OPTIONS } from '../src/models/encoders/registry.js';
@@ -22,7 +22,6 @@ import { getObjective } from '../src/pretrain/objectives/index.js';
 import {
   labelTargets,
   MISSING_LABEL,
-  parseTaskList,
   readLabelTable,
   type SupervisedBatch,
 } from '../src/pretrain/objectives/supervised.js';
@@ -35,13 +34,13 @@ import {
   type ShardIndex,
   shardFingerprint,
 } from '../src/pretrain/shards.js';
-import { DEFAULT_TRAINER_CONFIG, pretrainObjective } from '../src/pretrain/trainer.js';
+import { pretrainObjective } from '../src/pretrain/trainer.js';
 import * as T from '../src/tensor/index.js';
 import { runCli } from './helpers/cli.js';
-import { NO_SHARED_DATA, REPO_ROOT, SHARED_DATA_DIR } from './helpers/shared-data.js';
+import { FIXTURE_MOLS, smallConfig, useTmpDir } from './helpers/pretrain-corpus.js';
+import { NO_SHARED_DATA, SHARED_DATA_DIR } from './helpers/shared-data.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'molgrove-pretrain-supervised-'));
-after(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = useTmpDir('molgrove-pretrain-supervised-');
 before(async () => {
   await loadRDKit();
 });
@@ -69,7 +68,7 @@ test('labels per source row: every non-SMILES column, missing cells, −1/1 codi
   assert.deepEqual([...labelTargets(t, [2, 0])], [Number.NaN, 1, 0, 1, 0, Number.NaN]);
   assert.throws(() => labelTargets(t, [4]), /row 4 is not in/);
 
-  const chosen = readLabelTable(TINY, parseTaskList('C, A'));
+  const chosen = readLabelTable(TINY, parseColumnList('C, A', '--tasks'));
   assert.deepEqual(chosen.tasks, ['C', 'A']);
   assert.deepEqual([...chosen.labels], [M, 1, 1, 0, 0, M, 1, M]);
 
@@ -84,7 +83,7 @@ test('labels per source row: every non-SMILES column, missing cells, −1/1 codi
     },
   );
   assert.deepEqual([...readLabelTable(hu, ['t1', 't2']).labels], [0, 1, M, 0]);
-  assert.deepEqual(parseTaskList('"a,b",c'), ['a,b', 'c']);
+  assert.deepEqual(parseColumnList('"a,b",c', '--tasks'), ['a,b', 'c']);
 });
 
 test('bad labels are ConfigErrors naming file, row and column; 0 with −1 is ambiguous', () => {
@@ -260,7 +259,7 @@ test('exclusion by registry dataset name resolves its file (shared data mirror)'
 
 /** A labelled corpus whose tasks are facts of the molecule: has N, has O, has an aromatic atom. */
 function labelledCorpus(n: number): string {
-  const mols = readFileSync(join(REPO_ROOT, 'test/fixtures/grover-pretrain/mols.csv'), 'utf8')
+  const mols = readFileSync(FIXTURE_MOLS, 'utf8')
     .trim()
     .split('\n')
     .slice(1, n + 1);
@@ -288,7 +287,7 @@ test('supervised pretraining of a GIN lowers the loss', async () => {
     arch: 'gin',
     encoderOptions: { dim: 16, layers: 2, dropout: 0 },
     objective: 'supervised',
-    config: { ...DEFAULT_TRAINER_CONFIG, epochs: 4, batchSize: 8, lr: 1e-2, logEvery: 2, checkpointEvery: 0 },
+    config: smallConfig({ epochs: 4, batchSize: 8, lr: 1e-2 }),
     inline: true,
     onEvent: (e) => events.push(e),
   });

@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { parse as parseCsvSync } from 'csv-parse/sync';
+import { parseColumnList } from '../data/csv.js';
 import { loadCsvDataset, loadDataset, type MoleculeDataset } from '../data/dataset.js';
 import type { ResolveOptions } from '../data/fetch.js';
 import { getDatasetSpec, type TaskType } from '../data/registry.js';
@@ -45,25 +45,6 @@ export function addDatasetOptions(cmd: Command): Command {
     .option('--offline', 'never download; read datasets only from MOLGROVE_DATA_DIR or the cache');
 }
 
-/** Splits a --target-columns value: comma-separated, with CSV quoting for names containing commas. */
-export function parseColumnList(value: string): string[] {
-  let records: string[][];
-  try {
-    records = parseCsvSync(value, { relax_column_count: true, trim: true }) as string[][];
-  } catch (err) {
-    throw new ConfigError(
-      `cannot parse --target-columns ${JSON.stringify(value)}: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  const names = (records[0] ?? []).filter((s) => s !== '');
-  if (records.length > 1 || names.length === 0) {
-    throw new ConfigError(
-      `--target-columns needs a comma-separated list of column names, got ${JSON.stringify(value)}`,
-    );
-  }
-  return names;
-}
-
 function taskTypeOption(value: string | undefined): TaskType | undefined {
   if (value === undefined) return undefined;
   if ((TASK_TYPES as readonly string[]).includes(value)) return value as TaskType;
@@ -88,7 +69,8 @@ export async function loadDatasetFromOptions(
     );
   }
   const taskType = taskTypeOption(opts.taskType);
-  const targetColumns = opts.targetColumns === undefined ? undefined : parseColumnList(opts.targetColumns);
+  const targetColumns =
+    opts.targetColumns === undefined ? undefined : parseColumnList(opts.targetColumns, '--target-columns');
   const resolve: ResolveOptions = opts.offline ? { ...resolveOptions, offline: true } : resolveOptions;
 
   if (hasDataset) {

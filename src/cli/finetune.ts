@@ -6,6 +6,7 @@
  * `--out`; rerunning the same command resumes where it stopped.
  */
 import type { Command } from 'commander';
+import { parseColumnList } from '../data/csv.js';
 import { MOL_FEATURE_NAMES } from '../data/mol-features.js';
 import { ConfigError } from '../errors.js';
 import { encoderNames } from '../models/encoders/registry.js';
@@ -13,7 +14,6 @@ import { readoutNames } from '../models/readout.js';
 import { type FinetuneConfig, PROTOCOLS, readConfigFile, resolveConfig } from '../train/config.js';
 import type { TrainEvent } from '../train/events.js';
 import { FINGERPRINT_ARCH, type FinetuneSummary, finetune } from '../train/finetune.js';
-import { parseColumnList } from './dataset-options.js';
 import { printJson, printTable } from './output.js';
 import { parseSizes } from './split.js';
 
@@ -43,7 +43,7 @@ const FLAGS: readonly [string, keyof FinetuneConfig, Parse, string][] = [
   ['--dataset <name>', 'dataset', str, "registry dataset (see 'molgrove datasets')"],
   ['--csv <path>', 'csv', str, 'your own CSV instead of --dataset'],
   ['--smiles-column <name>', 'smilesColumn', str, 'SMILES column of --csv'],
-  ['--target-columns <a,b,...>', 'targetColumns', (v) => parseColumnList(v), 'target columns'],
+  ['--target-columns <a,b,...>', 'targetColumns', parseColumnList, 'target columns'],
   ['--task-type <type>', 'taskType', str, 'classification, regression or auto'],
   ['--features <preset>', 'features', str, 'featurizer: hu (basic), grover (rich), chemprop'],
   ['--arch <name>', 'arch', str, `encoder: ${[...encoderNames(), FINGERPRINT_ARCH].join(', ')}`],

@@ -14,7 +14,7 @@ import { PassThrough, pipeline, type Transform } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { type CsvError, type Options as CsvParseOptions, parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
-import { DatasetError } from '../errors.js';
+import { ConfigError, DatasetError } from '../errors.js';
 
 /** `csv` comma-separated with a header; `tsv` tab-separated with a header; `smi` one SMILES per line. */
 export type TableFormat = 'csv' | 'tsv' | 'smi';
@@ -89,6 +89,27 @@ export function findColumn(header: readonly string[], name: string): number {
     }
   }
   return found;
+}
+
+/**
+ * Splits a list of column names given on the command line (`option` names it in messages, e.g.
+ * '--target-columns'): comma-separated, CSV-quoted where a name holds a comma, blanks dropped.
+ */
+export function parseColumnList(value: string, option: string): string[] {
+  let records: string[][];
+  try {
+    records = parseSync(value, { relax_column_count: true, trim: true }) as string[][];
+  } catch (err) {
+    throw new ConfigError(
+      `cannot parse ${option} ${JSON.stringify(value)}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  const names = (records[0] ?? []).filter((s) => s !== '');
+  if (records.length > 1 || names.length === 0)
+    throw new ConfigError(
+      `${option} needs a comma-separated list of column names, got ${JSON.stringify(value)}`,
+    );
+  return names;
 }
 
 function isGzip(bytes: Uint8Array): boolean {

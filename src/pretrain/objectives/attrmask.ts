@@ -1,7 +1,9 @@
 /**
  * Attribute masking (Hu et al. 2020, "Strategies for Pre-training Graph Neural Networks";
  * snap-stanford/pretrain-gnns `chem/util.py` MaskAtom and `chem/pretrain_masking.py`; read to learn
- * the rules, nothing copied), on Hu et al.'s integer codes (featurizer 'hu'):
+ * the rules, nothing copied), on any featurizer (masking.ts hides an atom's codes and its feature
+ * row, so GROVER's and chemprop's float features are masked too; targets are Hu's atom codes, which
+ * every featurized molecule carries):
  *
  * - per molecule, int(n · rate + 1) distinct atoms (rate 0.15) are drawn uniformly; each masked
  *   atom's input becomes the mask token (atom type 119 = NUM_ATOM_TYPES − 1, chirality 0);
@@ -13,14 +15,14 @@
  *   its cross-entropy (mean over masked bonds) is added to the loss.
  *
  * The draw uses the trainer's seeded generator, molecule by molecule in batch order (a partial
- * Fisher–Yates, as GROVER's labels), so masks are reproducible and resumable. The batch's codes are
- * copied before masking. Logged terms: total, atom (cross-entropy), atomAcc (accuracy of the masked
+ * Fisher–Yates, as GROVER's labels), so masks are reproducible and resumable. The batch is copied
+ * before masking. Logged terms: total, atom (cross-entropy), atomAcc (accuracy of the masked
  * atoms, as pretrain-gnns prints), and bond/bondAcc with maskEdge.
  */
 
 import type { GraphBatch } from '../../data/batch.js';
 import { ConfigError } from '../../errors.js';
-import { NUM_ATOM_TYPES, NUM_BOND_TYPES } from '../../models/graph.js';
+import { NUM_ATOM_TYPES } from '../../models/graph.js';
 import { Linear } from '../../models/layers.js';
 import { Module } from '../../models/module.js';
 import * as T from '../../tensor/index.js';
@@ -32,11 +34,10 @@ import type {
   ObjectiveOptions,
   PretrainBatch,
 } from '../objective.js';
+import { maskInputs } from './masking.js';
+import { argmaxAccuracy } from './metrics.js';
 
-/** Hu et al.'s mask token for atoms: the last atom-type row (pretrain-gnns: num_atom_type = 119). */
-export const MASK_ATOM_TYPE = NUM_ATOM_TYPES - 1;
-/** Hu et al.'s mask token for bonds: the last bond-type row (pretrain-gnns: num_edge_type = 5). */
-export const MASK_BOND_TYPE = NUM_BOND_TYPES - 1;
+export { MASK_ATOM_TYPE, MASK_BOND_TYPE } from './masking.js';
 /** Classes of the atom head: every atom type but the mask token (pretrain-gnns: Linear(emb, 119)). */
 export const ATOM_CLASSES = NUM_ATOM_TYPES - 1;
 /** Classes of the bond head: single, double, triple, aromatic (pretrain-gnns: Linear(emb, 4)). */
@@ -66,17 +67,16 @@ export function maskedAtomCount(n: number, rate: number): number {
 }
 
 /**
- * Masks a batch: a copy with masked codes, and the targets. Bonds are edges 2k and 2k+1 of the
- * batch (one per direction, as molgrove's MolGraph lays them out).
+ * Masks a batch: a copy with the masked atoms and bonds hidden (masking.ts), and the targets. Bonds
+ * are edges 2k and 2k+1 of the batch (one per direction, as molgrove's MolGraph lays them out).
  */
 export function maskBatch(
   batch: GraphBatch,
   rng: T.Rng,
   options: { readonly rate: number; readonly maskEdge: boolean },
 ): MaskedBatch {
-  const atomCodes = Int32Array.from(batch.atomCodes);
-  const bondCodes = Int32Array.from(batch.bondCodes);
   const atoms: number[] = [];
+  const edges: number[] = [];
   const atomTypes: number[] = [];
   const bondSrc: number[] = [];
   const bondDst: number[] = [];
@@ -90,8 +90,6 @@ export function maskBatch(
       const a = a0 + i;
       atoms.push(a);
       atomTypes.push(batch.atomCodes[2 * a]!);
-      atomCodes[2 * a] = MASK_ATOM_TYPE;
-      atomCodes[2 * a + 1] = 0;
       masked[a] = 1;
     }
     if (!options.maskEdge) continue;
@@ -102,14 +100,11 @@ export function maskBatch(
       bondSrc.push(u);
       bondDst.push(v);
       bondTypes.push(batch.bondCodes[2 * e]!);
-      for (const d of [e, e + 1]) {
-        bondCodes[2 * d] = MASK_BOND_TYPE;
-        bondCodes[2 * d + 1] = 0;
-      }
+      edges.push(e, e + 1);
     }
   }
   return {
-    input: { ...batch, atomCodes, bondCodes },
+    input: maskInputs(batch, atoms, edges),
     targets: {
       atoms: Int32Array.from(atoms),
       atomTypes: Int32Array.from(atomTypes),
@@ -118,18 +113,6 @@ export function maskBatch(
       bondTypes: Int32Array.from(bondTypes),
     },
   };
-}
-
-function accuracy(logits: T.Tensor, target: Int32Array): number {
-  const c = logits.shape[1]!;
-  const x = logits.data;
-  let right = 0;
-  for (let i = 0; i < target.length; i++) {
-    let best = 0;
-    for (let j = 1; j < c; j++) if (x[i * c + j]! > x[i * c + best]!) best = j;
-    if (best === target[i]) right++;
-  }
-  return target.length > 0 ? right / target.length : 0;
 }
 
 class AttrMaskHead extends Module {
@@ -156,7 +139,7 @@ export const attrMaskObjective: ObjectiveFactory = {
   aliases: ['attr-mask', 'masking'],
   description:
     'attribute masking: predict masked atom types (Hu et al. 2020, pretrain-gnns chem/pretrain_masking.py)',
-  featurizer: 'hu',
+  featurizer: null,
   moleculeLabels: [],
   defaults: { maskRate: DEFAULT_MASK_RATE, maskEdge: false },
   flags: [
@@ -183,7 +166,7 @@ export const attrMaskObjective: ObjectiveFactory = {
         const { nodes } = encode(input);
         const atomLogits = head.atoms.forward(T.gatherRows(nodes, t.atoms));
         const atom = T.crossEntropy(atomLogits, t.atomTypes);
-        const atomAcc = accuracy(atomLogits, t.atomTypes);
+        const atomAcc = argmaxAccuracy(atomLogits, t.atomTypes);
         if (!head.bonds) return { total: atom, values: { total: atom.item(), atom: atom.item(), atomAcc } };
         let bond: T.Tensor;
         let bondAcc = 0;
@@ -194,7 +177,7 @@ export const attrMaskObjective: ObjectiveFactory = {
           const rep = T.add(T.gatherRows(nodes, t.bondSrc), T.gatherRows(nodes, t.bondDst));
           const bondLogits = head.bonds.forward(rep);
           bond = T.crossEntropy(bondLogits, t.bondTypes);
-          bondAcc = accuracy(bondLogits, t.bondTypes);
+          bondAcc = argmaxAccuracy(bondLogits, t.bondTypes);
         }
         const total = T.add(atom, bond);
         return {

@@ -54,6 +54,7 @@ import {
   type ObjectiveOptions,
   type PretrainBatch,
 } from '../objective.js';
+import { signAccuracy } from './metrics.js';
 
 export const DEFAULT_CSIZE = 3;
 export const DEFAULT_NEG_SAMPLES = 1;
@@ -241,12 +242,6 @@ class ContextPredHead extends Module {
   }
 }
 
-function share(x: Float32Array, test: (v: number) => boolean): number {
-  let k = 0;
-  for (const v of x) if (test(v)) k++;
-  return x.length > 0 ? k / x.length : 0;
-}
-
 /** Row-wise dot products of two [n, d] tensors: [n]. */
 const rowDots = (a: T.Tensor, b: T.Tensor): T.Tensor => T.sum(T.mul(a, b), 1);
 
@@ -308,7 +303,7 @@ export const contextPredObjective: ObjectiveFactory = {
         const ctxRep = poolAnchors(o.pooling, T.gatherRows(nodes, p.anchors), p.anchorGraph, n);
         const posLogits = rowDots(sub, ctxRep);
         const pos = T.bceWithLogits(posLogits, new Float32Array(n).fill(1));
-        const posAcc = share(posLogits.data, (v) => v > 0);
+        const posAcc = signAccuracy(posLogits.data, 1);
         if (p.negatives.length === 0)
           return {
             total: pos,
@@ -317,7 +312,7 @@ export const contextPredObjective: ObjectiveFactory = {
         const repeat = Int32Array.from(p.negatives, (_, j) => j % n);
         const negLogits = rowDots(T.gatherRows(sub, repeat), T.gatherRows(ctxRep, p.negatives));
         const neg = T.bceWithLogits(negLogits, new Float32Array(negLogits.data.length));
-        const negAcc = share(negLogits.data, (v) => v < 0);
+        const negAcc = signAccuracy(negLogits.data, 0);
         const total = T.add(pos, T.mulScalar(neg, o.negSamples));
         return {
           total,

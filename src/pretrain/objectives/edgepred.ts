@@ -35,6 +35,7 @@ import type { GraphBatch } from '../../data/batch.js';
 import { Module } from '../../models/module.js';
 import * as T from '../../tensor/index.js';
 import type { Objective, ObjectiveFactory, ObjectiveLoss, PretrainBatch } from '../objective.js';
+import { ratio, signRight } from './metrics.js';
 
 /** Node pairs as global atom indices: pair i is (src[i], dst[i]). */
 export interface NodePairs {
@@ -123,9 +124,7 @@ function term(nodes: T.Tensor, pairs: NodePairs, label: 0 | 1): { loss: T.Tensor
   if (n === 0) return { loss: T.mulScalar(T.sum(nodes), 0), right: 0 };
   const scores = pairScores(nodes, pairs);
   const loss = T.bceWithLogits(scores, new Float32Array(n).fill(label));
-  let right = 0;
-  for (const s of scores.data) if (label === 1 ? s > 0 : s < 0) right++;
-  return { loss, right };
+  return { loss, right: signRight(scores.data, label) };
 }
 
 /** The edge prediction loss on encoded nodes (exported for tests on fixed embeddings). */
@@ -135,7 +134,6 @@ export function edgePredLoss(nodes: T.Tensor, positives: NodePairs, negatives: N
   const total = T.add(pos.loss, neg.loss);
   const np = positives.src.length;
   const nn = negatives.src.length;
-  const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
   return {
     total,
     values: {

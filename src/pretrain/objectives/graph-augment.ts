@@ -35,7 +35,7 @@ import { subgraphBatch } from '../../data/subgraph.js';
 import { ConfigError, MolgroveError } from '../../errors.js';
 import type * as T from '../../tensor/index.js';
 import { sampleIndices } from '../grover/labels.js';
-import { MASK_ATOM_TYPE } from './attrmask.js';
+import { maskInputs } from './masking.js';
 
 export const AUGMENTATIONS = ['none', 'dropN', 'permE', 'maskN', 'subgraph', 'random'] as const;
 export type Augmentation = (typeof AUGMENTATIONS)[number];
@@ -152,19 +152,6 @@ function planMolecule(
   }
 }
 
-/** A copy of the batch with the atoms masked: codes → [119, 0], float features → 0. */
-export function maskAtoms(batch: GraphBatch, atoms: readonly number[]): GraphBatch {
-  const atomCodes = Int32Array.from(batch.atomCodes);
-  const atomFeatures = Float32Array.from(batch.atomFeatures);
-  const d = batch.atomDim;
-  for (const a of atoms) {
-    atomCodes[2 * a] = MASK_ATOM_TYPE;
-    atomCodes[2 * a + 1] = 0;
-    atomFeatures.fill(0, a * d, (a + 1) * d);
-  }
-  return { ...batch, atomCodes, atomFeatures };
-}
-
 /**
  * One augmented view of every molecule of the batch (a new batch; the source is untouched), drawn
  * from `rng` molecule by molecule in batch order.
@@ -182,7 +169,7 @@ export function augmentBatch(batch: GraphBatch, aug: Augmentation, ratio: number
     const concrete: Concrete = aug === 'random' ? (rng.int(2) === 0 ? 'dropN' : 'subgraph') : aug;
     planMolecule(batch, g, concrete, ratio, rng, plan);
   }
-  if (plan.masked.length > 0) return maskAtoms(batch, plan.masked);
+  if (plan.masked.length > 0) return maskInputs(batch, plan.masked);
   if (!plan.dropped) return batch;
   const sub = subgraphBatch(batch, plan.keepAtom, plan.keepBond);
   // Every augmentation keeps an atom per molecule; a lost molecule would break the view pairing.

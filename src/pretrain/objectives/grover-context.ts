@@ -51,7 +51,8 @@ import type {
   ObjectiveOptions,
   PretrainBatch,
 } from '../objective.js';
-import { MASK_ATOM_TYPE, MASK_BOND_TYPE } from './attrmask.js';
+import { maskInputs } from './masking.js';
+import { argmaxAccuracy } from './metrics.js';
 
 export interface ContextOptions {
   /** Folder with atom_vocab.json and bond_vocab.json. */
@@ -78,30 +79,13 @@ export interface ContextBatch {
   readonly targets: ContextTargets;
 }
 
-/** Hides atoms and bonds from the encoder: mask codes and zeroed features (a copy of the batch). */
-export function maskContextInputs(
-  batch: GraphBatch,
-  maskAtoms: Uint8Array,
-  maskBonds: Uint8Array,
-): GraphBatch {
-  const atomCodes = Int32Array.from(batch.atomCodes);
-  const bondCodes = Int32Array.from(batch.bondCodes);
-  const atomFeatures = Float32Array.from(batch.atomFeatures);
-  const bondFeatures = Float32Array.from(batch.bondFeatures);
-  const { atomDim, bondDim } = batch;
-  for (let a = 0; a < batch.numAtoms; a++) {
-    if (!maskAtoms[a]) continue;
-    atomCodes[2 * a] = MASK_ATOM_TYPE;
-    atomCodes[2 * a + 1] = 0;
-    atomFeatures.fill(0, a * atomDim, (a + 1) * atomDim);
-  }
-  for (let e = 0; e < batch.numEdges; e++) {
-    if (!maskBonds[e]) continue;
-    bondCodes[2 * e] = MASK_BOND_TYPE;
-    bondCodes[2 * e + 1] = 0;
-    bondFeatures.fill(0, e * bondDim, (e + 1) * bondDim);
-  }
-  return { ...batch, atomCodes, bondCodes, atomFeatures, bondFeatures };
+/** The indices whose flag is set (atoms, or directed edges). */
+function flagged(flags: Uint8Array): number[] {
+  const out: number[] = [];
+  flags.forEach((f, i) => {
+    if (f) out.push(i);
+  });
+  return out;
 }
 
 /** Draws the labelled atoms and bonds of a batch (GROVER's rule) and builds the loss's input. */
@@ -127,13 +111,12 @@ export function prepareContext(
     rng,
     options.rate,
   );
-  const atoms: number[] = [];
-  for (let a = 0; a < g.numAtoms; a++) if (drawn.maskAtoms[a]) atoms.push(a);
+  const atoms = flagged(drawn.maskAtoms);
   const bonds: number[] = [];
   for (let k = 0; 2 * k < g.numEdges; k++) if (drawn.maskBonds[2 * k]) bonds.push(k);
   const m = g.numEdges;
   return {
-    input: options.mode === 'fixed' ? maskContextInputs(g, drawn.maskAtoms, drawn.maskBonds) : g,
+    input: options.mode === 'fixed' ? maskInputs(g, atoms, flagged(drawn.maskBonds)) : g,
     targets: {
       atoms: Int32Array.from(atoms),
       atomLabels: Int32Array.from(atoms, (a) => drawn.atom[a]!),
@@ -181,18 +164,6 @@ function vocabSize(dir: string, kind: VocabKind): number {
   return vocab.size;
 }
 
-function accuracy(logits: T.Tensor, target: Int32Array): number {
-  const c = logits.shape[1]!;
-  const x = logits.data;
-  let right = 0;
-  for (let i = 0; i < target.length; i++) {
-    let best = 0;
-    for (let j = 1; j < c; j++) if (x[i * c + j]! > x[i * c + best]!) best = j;
-    if (best === target[i]) right++;
-  }
-  return target.length > 0 ? right / target.length : 0;
-}
-
 class ContextHead extends Module {
   readonly atoms: Linear;
   readonly bonds: Linear;
@@ -208,7 +179,7 @@ function term(head: Linear, rep: () => T.Tensor, target: Int32Array): { loss: T.
   // Single-atom molecules have no bond to label.
   if (target.length === 0) return { loss: T.mulScalar(T.sum(head.weight), 0), acc: 0 };
   const logits = head.forward(rep());
-  return { loss: T.crossEntropy(logits, target), acc: accuracy(logits, target) };
+  return { loss: T.crossEntropy(logits, target), acc: argmaxAccuracy(logits, target) };
 }
 
 export const groverContextObjective: ObjectiveFactory = {

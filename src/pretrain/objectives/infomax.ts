@@ -29,6 +29,7 @@ import { Module } from '../../models/module.js';
 import { readout } from '../../models/readout.js';
 import * as T from '../../tensor/index.js';
 import type { Objective, ObjectiveFactory, ObjectiveLoss, PretrainBatch } from '../objective.js';
+import { ratio, signRight } from './metrics.js';
 
 export interface InfomaxBatch {
   readonly input: GraphBatch;
@@ -73,12 +74,6 @@ export function summaries(nodes: T.Tensor, view: GraphView): T.Tensor {
   return T.sigmoid(readout('mean', nodes, view));
 }
 
-function countRight(scores: T.Tensor, label: 0 | 1): number {
-  let right = 0;
-  for (const s of scores.data) if (label === 1 ? s > 0 : s < 0) right++;
-  return right;
-}
-
 /** The infomax loss on encoded nodes (exported for tests on fixed embeddings). */
 export function infomaxLoss(
   nodes: T.Tensor,
@@ -91,7 +86,7 @@ export function infomaxLoss(
   const projected = T.matmul(summaries(nodes, view), disc.weight);
   const pos = disc.score(nodes, projected, view.graphIndex);
   const posLoss = T.bceWithLogits(pos, new Float32Array(atoms).fill(1));
-  const posRight = countRight(pos, 1);
+  const posRight = signRight(pos.data, 1);
   let negLoss: T.Tensor;
   let negRight = 0;
   let negatives = 0;
@@ -102,11 +97,10 @@ export function infomaxLoss(
     const rows = Int32Array.from(view.graphIndex, (g) => negativeGraph[g]!);
     const neg = disc.score(nodes, projected, rows);
     negLoss = T.bceWithLogits(neg, new Float32Array(atoms));
-    negRight = countRight(neg, 0);
+    negRight = signRight(neg.data, 0);
     negatives = atoms;
   }
   const total = T.add(posLoss, negLoss);
-  const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
   return {
     total,
     values: {

@@ -27,9 +27,8 @@
  */
 
 import { statSync } from 'node:fs';
-import { parse as parseCsvSync } from 'csv-parse/sync';
 import type { GraphBatch } from '../../data/batch.js';
-import { defaultSmilesColumn, findColumn, readCsvSync } from '../../data/csv.js';
+import { defaultSmilesColumn, findColumn, parseColumnList, readCsvSync } from '../../data/csv.js';
 import { ConfigError, MolgroveError } from '../../errors.js';
 import { Linear } from '../../models/layers.js';
 import { Module } from '../../models/module.js';
@@ -50,22 +49,6 @@ export interface LabelTable {
 
 // As dataset.ts (loadCsvDataset) reads a missing label.
 const MISSING_TEXT = new Set(['', 'nan', 'na', 'n/a', 'null', 'none']);
-
-/** Splits a task list: comma-separated, CSV-quoted where a name holds a comma. */
-export function parseTaskList(value: string): string[] {
-  let fields: string[][];
-  try {
-    fields = parseCsvSync(value, { relax_column_count: true, trim: true }) as string[][];
-  } catch (err) {
-    throw new ConfigError(`supervised: cannot read the task list ${JSON.stringify(value)}: ${String(err)}`);
-  }
-  const names = (fields[0] ?? []).filter((s) => s !== '');
-  if (fields.length > 1 || names.length === 0)
-    throw new ConfigError(
-      `supervised: tasks must be a comma-separated list of columns, got ${JSON.stringify(value)}`,
-    );
-  return names;
-}
 
 function taskColumns(header: readonly string[], tasks: readonly string[] | null, path: string): number[] {
   const smiles = findColumn(header, defaultSmilesColumn(header));
@@ -193,7 +176,7 @@ export const supervisedObjective: ObjectiveFactory = {
   create({ dim, options, input, rng }): Objective<SupervisedBatch> {
     const tasks = options['tasks'] ?? '';
     if (typeof tasks !== 'string') throw new ConfigError('supervised: tasks must be a list of column names');
-    const table = readLabelTable(input, tasks.trim() === '' ? null : parseTaskList(tasks));
+    const table = readLabelTable(input, tasks.trim() === '' ? null : parseColumnList(tasks, '--tasks'));
     const head = new SupervisedHead(dim, table.tasks.length, rng);
     return {
       name: 'supervised',
