@@ -121,7 +121,10 @@ export function registerFinetune(program: Command): void {
     .option('--split-seeds', 'each run seed also seeds its split (GROVER folds)')
     .option('--strict-smiles', 'stop at the first unparsable SMILES instead of skipping it')
     .option('--model <name>', 'same as --arch (e.g. --model grover)')
-    .option('--freeze-encoder', "keep the (pretrained) encoder's weights fixed; train the head only")
+    .option(
+      '--freeze-encoder',
+      'keep the (pretrained) encoder fixed, weights and batch-norm statistics (eval mode); train the head only',
+    )
     .option('--config <file>', 'JSON or YAML file of options (keys as in config.json); flags override it')
     .requiredOption('--out <dir>', 'run directory (rerun with the same directory to resume)')
     .option('--json', 'print the summary as JSON')

@@ -216,6 +216,12 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
   const trainTargets = targetsOf(data, run.split.train);
   if (scaler) scaleTargets(trainTargets, scaler);
   const lossOf = (out: T.Tensor, y: Float32Array): T.Tensor => taskLoss(out, y, classification);
+  // A frozen encoder is a fixed feature extractor: its batch-norm statistics, dropout and (GROVER)
+  // hop count stay in eval mode while the head trains, so its function is the pretrained one.
+  const trainMode = () => {
+    model.train();
+    if (config.freezeEncoder) model.encoder?.eval();
+  };
   const trainingLoss = (input: ModelInput, y: Float32Array): T.Tensor =>
     viewsLoss(model.forwardViews(input), y, classification, config.distCoeff);
 
@@ -243,7 +249,7 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
         }),
       );
     }
-    model.train();
+    trainMode();
     const scored = evaluate(metric.name, y, preds, tasks);
     return { score: scored.mean, loss: lossCount > 0 ? lossSum / lossCount : Number.NaN };
   };
@@ -251,7 +257,7 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
   let stoppedEarly = false;
   for (let epoch = start; epoch < config.epochs; epoch++) {
     const t0 = performance.now();
-    model.train();
+    trainMode();
     const order = run.split.train.slice();
     orderRng.shuffle(order);
     let lossSum = 0;
