@@ -1,6 +1,7 @@
 // Every registry encoder with every objective (issue: "any encoder can be pretrained with any
-// objective, then fine-tuned"): one epoch on 40 fixture molecules gives finite losses, and the
-// encoder file it writes (what `finetune --from` reads) names the architecture and holds no head.
+// objective, then fine-tuned"): one epoch on 40 fixture molecules gives finite losses, the encoder
+// file it writes names the architecture and holds no head, and `finetune --from` it (frozen) keeps
+// the architecture and every weight.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { saveVocabPair } from '../src/pretrain/grover/vocab.js';
 import { OBJECTIVES } from '../src/pretrain/objectives/index.js';
 import { prepareShards, type ShardIndex } from '../src/pretrain/shards.js';
 import { DEFAULT_TRAINER_CONFIG, pretrainObjective } from '../src/pretrain/trainer.js';
+import { finetuneFrozen } from './helpers/frozen-finetune.js';
 import { REPO_ROOT } from './helpers/shared-data.js';
 
 const MOLS = join(REPO_ROOT, 'test/fixtures/grover-pretrain/mols.csv');
@@ -82,4 +84,18 @@ test('every encoder × every objective: one epoch, finite losses, an encoder fil
     }
   }
   assert.deepEqual(failures, []);
+});
+
+test('every encoder: finetune --from the pretrained file (frozen) keeps its architecture and weights', async () => {
+  for (const enc of ENCODERS) {
+    const dir = join(tmp, `ft-${enc.name}`);
+    mkdirSync(dir);
+    const { arch, pre, tuned } = await finetuneFrozen(
+      join(tmp, `${enc.name}-attrmask`, 'pretrained.mgv'),
+      dir,
+    );
+    assert.equal(arch, enc.name);
+    for (const [k, t] of Object.entries(pre.state))
+      assert.deepEqual(tuned.state[k]!.data, t.data, `${enc.name} ${k}`);
+  }
 });
