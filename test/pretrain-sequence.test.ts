@@ -157,6 +157,12 @@ test('CLI: --objective attrmask,supervised runs two stages, the second on --supe
   assert.deepEqual(s1.info['objectiveOptions'], { maskRate: 0.2, maskEdge: false });
   assert.equal(s2.info['objective'], 'supervised');
   assert.equal(s2.info['epochs'], 2);
+  // hu2020: the supervised stage takes pretrain_supervised.py's dropout 0.2 (stage 1 keeps 0); the
+  // --batch-size flag wins over its batch of 32.
+  assert.deepEqual(
+    [s1.description.options.dropout, s2.description.options.dropout, s2.info['batchSize']],
+    [0, 0.2, 16],
+  );
   assert.ok(existsSync(join(out, 'shards-supervised', 'index.json')));
   // Per-stage values must match the stages; a flag no stage reads is refused.
   const bad = await runCli([...args, '--supervised-input', labelled, '--epochs', '1,2,3', ...rest]);

@@ -353,8 +353,11 @@ async function runObjectivePretrain(opts: PretrainCliOptions): Promise<void> {
   const protocol = getProtocol(protocolName);
   const dflt = DEFAULT_TRAINER_CONFIG;
   const epochs = perStage('--epochs', opts.epochs, objectives.length);
+  // The protocol's settings, its objective's own where its script differs, then the flags.
+  const own = (stage: number) => protocol.objectives?.[objectives[stage]!];
   const configOf = (stage: number): TrainerConfig => ({
     ...protocol.config,
+    ...own(stage)?.config,
     ...(epochs[stage] === undefined ? {} : { epochs: epochs[stage] }),
     ...(opts.batchSize === undefined ? {} : { batchSize: integer('--batch-size', opts.batchSize, 1) }),
     ...(opts.lr === undefined ? {} : { lr: real('--lr', opts.lr, 0) }),
@@ -370,6 +373,12 @@ async function runObjectivePretrain(opts: PretrainCliOptions): Promise<void> {
     ...(opts.layers === undefined ? {} : { layers: integer('--layers', opts.layers, 1) }),
     ...(opts.heads === undefined ? {} : { heads: integer('--heads', opts.heads, 1) }),
     ...(opts.dropout === undefined ? {} : { dropout: real('--dropout', opts.dropout, 0) }),
+  };
+  const stageEncoder = (stage: number): Partial<EncoderOptions> => {
+    const dropout = own(stage)?.dropout;
+    return dropout === undefined || opts.dropout !== undefined
+      ? encoderOptions
+      : { ...encoderOptions, dropout };
   };
   const arch = opts.arch ?? 'gin';
   const supervisedInput = opts['supervisedInput'];
@@ -402,7 +411,7 @@ async function runObjectivePretrain(opts: PretrainCliOptions): Promise<void> {
         shardDir,
         index,
         arch,
-        encoderOptions,
+        encoderOptions: stageEncoder(0),
         objective,
         objectiveOptions: objectiveOptionsOf(opts, objectives, objective),
         ...featurizer,
@@ -428,6 +437,7 @@ async function runObjectivePretrain(opts: PretrainCliOptions): Promise<void> {
       shardDir,
       index,
       config: configOf(i),
+      encoderOptions: stageEncoder(i),
     });
   }
   let stageNow = 0;

@@ -30,6 +30,8 @@ export interface SequenceStage {
   readonly shardDir: string;
   readonly index: ShardIndex;
   readonly config: ObjectiveRun['config'];
+  /** Over the run's encoder options: training settings such as dropout (the architecture stays). */
+  readonly encoderOptions?: ObjectiveRun['encoderOptions'];
 }
 
 export interface SequenceRun
@@ -89,6 +91,7 @@ export async function pretrainSequence(run: SequenceRun): Promise<SequenceResult
       shardDir: stage.shardDir,
       index: stage.index,
       config: stage.config,
+      encoderOptions: { ...shared.encoderOptions, ...stage.encoderOptions },
       featurizer,
       ...(previous === undefined ? {} : { initEncoder: previous }),
       ...(onEvent ? { onEvent: (e: PretrainEvent) => onEvent(e, i) } : {}),

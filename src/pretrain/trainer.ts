@@ -51,14 +51,20 @@ export interface PretrainProtocol {
   readonly description: string;
   readonly config: Omit<TrainerConfig, 'seed' | 'logEvery' | 'checkpointEvery'>;
   readonly encoder: Partial<EncoderOptions>;
+  /** Where an objective's own script differs (by canonical objective name). */
+  readonly objectives?: Readonly<
+    Record<string, { readonly config?: Partial<TrainerConfig>; readonly dropout?: number }>
+  >;
 }
 
 export const PRETRAIN_PROTOCOLS: Readonly<Record<string, PretrainProtocol>> = {
   hu2020: {
     description:
-      'Hu et al. 2020 (pretrain-gnns chem/pretrain_*.py): batch 256, 100 epochs, Adam 1e-3, 5 × 300 GIN, dropout 0',
+      'Hu et al. 2020 (pretrain-gnns chem/pretrain_*.py): batch 256, 100 epochs, Adam 1e-3, 5 × 300 GIN, dropout 0; supervised: batch 32, dropout 0.2',
     config: { epochs: 100, batchSize: 256, lr: 1e-3, weightDecay: 0 },
     encoder: { dim: 300, layers: 5, dropout: 0, jk: 'last' },
+    // pretrain_supervised.py's own defaults.
+    objectives: { supervised: { config: { batchSize: 32 }, dropout: 0.2 } },
   },
 };
 export const DEFAULT_PROTOCOL = 'hu2020';
@@ -164,8 +170,12 @@ async function initialWeights(
 ): Promise<{ state: StateDict; sha256: string }> {
   const bytes = new Uint8Array(await readFile(path));
   const decoded = decodeEncoder(bytes, path);
-  const same = (d: EncoderDescription) =>
-    JSON.stringify({ arch: d.arch, options: d.options, featurizer: d.featurizer });
+  // Dropout is a training setting (a supervised stage may use its own), not the architecture.
+  const same = (d: EncoderDescription) => {
+    const { dropout: _, grover, ...options } = d.options;
+    const g = grover ? { ...grover, dropout: 0 } : undefined;
+    return JSON.stringify({ arch: d.arch, options: { ...options, grover: g }, featurizer: d.featurizer });
+  };
   if (same(decoded.description) !== same(description))
     throw new ConfigError(
       `${path}: its encoder (${same(decoded.description)}) is not the one this run trains (${same(description)})`,
@@ -189,8 +199,17 @@ export async function pretrainObjective(run: ObjectiveRun): Promise<PretrainResu
     input: index.source.path,
     encoderOptions: description.options,
     rng: rng.fork(),
-    makeEncoder: (overrides, r) =>
-      createEncoder(description.arch, description.input, { ...description.options, ...overrides }, r),
+    makeEncoder: (overrides, r) => {
+      const o: EncoderOptions = { ...description.options, ...overrides };
+      // GROVER builds from its own options: carry the shared ones over (depth = layers).
+      const options = o.grover
+        ? {
+            ...o,
+            grover: { ...o.grover, hidden: o.dim, depth: o.layers, heads: o.heads, dropout: o.dropout },
+          }
+        : o;
+      return createEncoder(description.arch, description.input, options, r);
+    },
   });
   const init = run.initEncoder === undefined ? null : await initialWeights(run.initEncoder, description);
   if (init) encoder.loadStateDict(init.state);
