@@ -13,9 +13,10 @@ import { ENCODERS } from '../src/models/encoders/registry.js';
 import { loadEncoderFile } from '../src/models/model-file-node.js';
 import { buildVocabsFromFile } from '../src/pretrain/grover/build.js';
 import { saveVocabPair } from '../src/pretrain/grover/vocab.js';
+import type { PretrainEvent } from '../src/pretrain/loop.js';
 import { OBJECTIVES } from '../src/pretrain/objectives/index.js';
 import { prepareShards, type ShardIndex } from '../src/pretrain/shards.js';
-import { DEFAULT_TRAINER_CONFIG, pretrainObjective } from '../src/pretrain/trainer.js';
+import { DEFAULT_TRAINER_CONFIG, type ObjectiveRun, pretrainObjective } from '../src/pretrain/trainer.js';
 import { finetuneFrozen } from './helpers/frozen-finetune.js';
 import { REPO_ROOT } from './helpers/shared-data.js';
 
@@ -84,6 +85,40 @@ test('every encoder × every objective: one epoch, finite losses, an encoder fil
     }
   }
   assert.deepEqual(failures, []);
+});
+
+test('every objective: stopped mid-epoch and resumed, the run is the uninterrupted one, byte for byte', async () => {
+  for (const obj of OBJECTIVES) {
+    const data = obj.name === 'supervised' ? labelled : plain;
+    const run = (dir: string, extra: Partial<ObjectiveRun> = {}) =>
+      pretrainObjective({
+        dir,
+        shardDir: data.dir,
+        index: data.index,
+        arch: 'gin',
+        encoderOptions: { dim: 8, layers: 2, dropout: 0.1 },
+        objective: obj.name,
+        objectiveOptions: obj.name === 'grover-context' ? { vocab } : {},
+        config: { ...DEFAULT_TRAINER_CONFIG, epochs: 2, batchSize: 8, logEvery: 1, checkpointEvery: 0 },
+        inline: true,
+        ...extra,
+      });
+    const full = join(tmp, `resume-full-${obj.name}`);
+    assert.ok((await run(full)).completed);
+    const part = join(tmp, `resume-part-${obj.name}`);
+    const controller = new AbortController();
+    let batches = 0;
+    const stopped = await run(part, {
+      signal: controller.signal,
+      onEvent: (e: PretrainEvent) => {
+        if (e.type === 'batch' && ++batches === 3) controller.abort();
+      },
+    });
+    assert.equal(stopped.completed, false, obj.name);
+    assert.ok((await run(part)).completed, obj.name);
+    for (const f of ['loss.jsonl', 'pretrained.mgv'])
+      assert.deepEqual(readFileSync(join(part, f)), readFileSync(join(full, f)), `${obj.name}: ${f}`);
+  }
 });
 
 test('every encoder: finetune --from the pretrained file (frozen) keeps its architecture and weights', async () => {
