@@ -68,6 +68,8 @@ interface PretrainCliOptions extends Record<string, unknown> {
   seed?: string;
   logEvery?: string;
   checkpointEvery?: string;
+  /** true with --shard-cache, false with --no-shard-cache, else undefined (each trainer's default). */
+  shardCache?: boolean;
   json?: boolean;
 }
 
@@ -171,6 +173,11 @@ export function registerPretrain(program: Command): void {
       '--checkpoint-every <n>',
       `batches between mid-epoch checkpoints (0: epoch ends only; ${d.checkpointEvery})`,
     )
+    .option(
+      '--shard-cache',
+      'keep featurized shards on disk so only the first epoch featurizes (default for --objective runs; off for GROVER)',
+    )
+    .option('--no-shard-cache', 'featurize the shards again every epoch')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: PretrainCliOptions) => {
       if (opts.arch !== undefined || opts.objective !== undefined) await runObjectivePretrain(opts);
@@ -330,6 +337,7 @@ async function runPretrain(opts: PretrainCliOptions): Promise<void> {
         vocab,
         config,
         makeAdapter: groverAdapter(options),
+        cache: opts.shardCache === true,
         onEvent,
         signal,
         info: { source: index.source.path, rows: index.rows, preset: opts.preset },
@@ -416,6 +424,7 @@ async function runObjectivePretrain(opts: PretrainCliOptions): Promise<void> {
         objectiveOptions: objectiveOptionsOf(opts, objectives, objective),
         ...featurizer,
         config,
+        cache: opts.shardCache !== false,
         onEvent,
         signal,
         info: info(index),
@@ -452,6 +461,7 @@ async function runObjectivePretrain(opts: PretrainCliOptions): Promise<void> {
         encoderOptions,
         stages,
         ...featurizer,
+        cache: opts.shardCache !== false,
         signal,
         onStage: (i) => {
           stageNow = i;

@@ -112,6 +112,8 @@ export type PretrainEvent =
       readonly epoch: number;
       readonly shard: number;
       readonly invalid: number;
+      /** Read back from the featurized-shard cache instead of featurized. */
+      readonly cached: boolean;
       readonly seconds: number;
     }
   | {
@@ -174,6 +176,8 @@ export interface LoadedShard<D> {
   readonly data: D;
   /** Rows that did not parse. */
   readonly invalid: number;
+  /** Read back from the featurized-shard cache (shard-cache.ts) instead of featurized. */
+  readonly cached?: boolean;
 }
 
 /** Where featurized shards come from (a worker with prefetch, or this thread). */
@@ -404,7 +408,7 @@ export async function runPretrainLoop<D extends StreamShard>(p: LoopParams<D>): 
       const info = index.train[shardIdx]!;
       const nb = batchesIn(info.rows, config.batchSize);
       const ts = performance.now();
-      const { rows, data, invalid } = await source.load('train', shardIdx);
+      const { rows, data, invalid, cached = false } = await source.load('train', shardIdx);
       // The next shard of this epoch, or after the last one the first validation shard.
       if (sp + 1 < order.length) source.prefetch('train', order[sp + 1]!);
       else source.prefetch('valid', 0);
@@ -413,6 +417,7 @@ export async function runPretrainLoop<D extends StreamShard>(p: LoopParams<D>): 
         epoch,
         shard: shardIdx,
         invalid,
+        cached,
         seconds: (performance.now() - ts) / 1000,
       });
       const positions = rowOrder(info.rows, config.seed, epoch, shardIdx);

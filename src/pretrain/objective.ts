@@ -16,6 +16,8 @@
  *   'total' first).
  */
 
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { motifLabels } from '../chem/fragments.js';
 import type { PerceivedMol } from '../chem/perception.js';
@@ -58,6 +60,12 @@ export interface LabelDefinition<A extends LabelArray = LabelArray> {
    * objective's options; loads what the computation needs (a vocabulary) and returns it.
    */
   readonly setup: (options: ObjectiveOptions) => Promise<LabelCompute<A>>;
+  /**
+   * What the labels depend on besides the molecule, as text that changes when they would (e.g. a
+   * vocabulary file's content digest): part of the featurized-shard cache's key (shard-cache.ts).
+   * A label that reads options MUST give it; null: the inputs cannot be read (setup reports why).
+   */
+  readonly inputs?: (options: ObjectiveOptions) => Promise<string | null>;
 }
 
 const label = <A extends LabelArray>(d: LabelDefinition<A>): LabelDefinition<A> => d;
@@ -94,6 +102,18 @@ async function contextLabels(options: ObjectiveOptions, kind: VocabKind): Promis
   };
 }
 
+/** SHA-256 of the vocabulary file the context labels of `kind` read (null when it cannot be read). */
+async function contextInputs(options: ObjectiveOptions, kind: VocabKind): Promise<string | null> {
+  const dir = options['vocab'];
+  if (typeof dir !== 'string' || dir === '') return null;
+  try {
+    const bytes = await readFile(join(dir, vocabFileName(kind)));
+    return createHash('sha256').update(bytes).digest('hex');
+  } catch {
+    return null;
+  }
+}
+
 /** Labels computed from the molecule at featurization time, by name (objectives name them). */
 export const MOLECULE_LABELS = {
   /** GROVER's 85 binarized RDKit fr_* counts (src/chem/fragments.ts), per molecule. */
@@ -109,6 +129,7 @@ export const MOLECULE_LABELS = {
     width: 1,
     alloc: (n) => new Int32Array(n),
     setup: (options) => contextLabels(options, 'atom'),
+    inputs: (options) => contextInputs(options, 'atom'),
   }),
   /** Each bond's GROVER context key's vocabulary index (option vocab). */
   bondContext: label({
@@ -116,6 +137,7 @@ export const MOLECULE_LABELS = {
     width: 1,
     alloc: (n) => new Int32Array(n),
     setup: (options) => contextLabels(options, 'bond'),
+    inputs: (options) => contextInputs(options, 'bond'),
   }),
 } as const;
 export type MoleculeLabelName = keyof typeof MOLECULE_LABELS;

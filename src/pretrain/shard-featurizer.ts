@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { MolgroveError } from '../errors.js';
 import type { LoadedShard, ShardSource } from './loop.js';
+import type { ShardCache } from './shard-cache.js';
 import { readShard, type ShardIndex, type ShardRows } from './shards.js';
 
 export class WorkerShardFeaturizer<P> {
@@ -71,31 +72,46 @@ export class WorkerShardFeaturizer<P> {
 }
 
 /**
- * The loop's shard source: shard files read from `shardDir`, featurized on `worker` (with prefetch)
- * or, without one, by `featurize` on this thread, and opened by `open`.
+ * The loop's shard source: shard files read from `shardDir`, featurized on the worker `worker()`
+ * starts (on first need, with prefetch) or, without one, by `featurize` on this thread, and opened by
+ * `open`. With a `cache` (shard-cache.ts), a shard featurized once is read back from it afterwards;
+ * what was featurized is written there by this thread, in the background.
  */
 export function shardSource<P, D>(o: {
   readonly shardDir: string;
   readonly index: ShardIndex;
-  readonly worker: WorkerShardFeaturizer<P> | null;
+  readonly worker: (() => WorkerShardFeaturizer<P>) | null;
   readonly featurize: (rows: ShardRows) => Promise<P>;
   readonly open: (packed: P) => { readonly data: D; readonly invalid: number };
+  readonly cache?: ShardCache<P> | null;
 }): ShardSource<D> {
   const infos = (kind: 'train' | 'valid') => (kind === 'train' ? o.index.train : o.index.valid);
   const shardRows = (kind: 'train' | 'valid', i: number) => () => readShard(o.shardDir, infos(kind)[i]!);
+  let worker: WorkerShardFeaturizer<P> | undefined;
+  const startWorker = (make: () => WorkerShardFeaturizer<P>) => {
+    worker ??= make();
+    return worker;
+  };
   return {
     prefetch(kind, i) {
-      if (o.worker && i < infos(kind).length) o.worker.prefetch(`${kind}-${i}`, shardRows(kind, i));
+      const name = `${kind}-${i}`;
+      if (o.worker && i < infos(kind).length && !o.cache?.has(name))
+        startWorker(o.worker).prefetch(name, shardRows(kind, i));
     },
     async load(kind, i): Promise<LoadedShard<D>> {
+      const name = `${kind}-${i}`;
       const rows = await shardRows(kind, i)();
+      const cached = (await o.cache?.read(name, rows.rows.length)) ?? null;
+      if (cached !== null) return { rows, ...o.open(cached), cached: true };
       const packed = o.worker
-        ? await o.worker.get(`${kind}-${i}`, async () => rows)
+        ? await startWorker(o.worker).get(name, async () => rows)
         : await o.featurize(rows);
-      return { rows, ...o.open(packed) };
+      o.cache?.write(name, packed);
+      return { rows, ...o.open(packed), cached: false };
     },
     async close() {
-      await o.worker?.close();
+      await worker?.close();
+      await o.cache?.flush();
     },
   };
 }

@@ -3,7 +3,8 @@
  * objective (objective.ts, objectives/index.ts): the encoder's node embeddings go to the
  * objective's heads and loss. The stream, checkpoints, resume, loss.jsonl and summary.json are the
  * shared loop's (loop.ts); shards are featurized on a worker thread with prefetch
- * (graph-shard-worker.ts), with the featurizer the objective needs and the labels it asks for.
+ * (graph-shard-worker.ts), with the featurizer the objective needs and the labels it asks for, and
+ * kept in the featurized-shard cache (shard-cache.ts) so that later epochs read them back.
  * Optimizer: Adam at a constant learning rate (pretrain-gnns: Adam 1e-3, no decay, no schedule).
  *
  * Files in `dir`: checkpoint.mgck, loss.jsonl, pretrained.mgv (the encoder alone, format
@@ -38,6 +39,7 @@ import {
 } from './loop.js';
 import { encodeWith, type Objective, type ObjectiveOptions } from './objective.js';
 import { getObjective } from './objectives/index.js';
+import { graphShardCache } from './shard-cache.js';
 import { shardSource, WorkerShardFeaturizer } from './shard-featurizer.js';
 import { mixSeed, type ShardIndex, shardFingerprint } from './shards.js';
 
@@ -103,6 +105,11 @@ export interface ObjectiveRun {
   readonly signal?: AbortSignal;
   /** Featurize shards on this thread instead of a worker. */
   readonly inline?: boolean;
+  /**
+   * Keep featurized shards in `<shardDir>/featurized/` so that only the first epoch featurizes
+   * (shard-cache.ts); default true.
+   */
+  readonly cache?: boolean;
   /** Provenance stored in the encoder file. */
   readonly info?: Record<string, T.MetadataValue>;
   /**
@@ -224,6 +231,10 @@ export async function pretrainObjective(run: ObjectiveRun): Promise<PretrainResu
   });
   const opt = new T.Adam(model.parameters(), { lr: config.lr, weightDecay: config.weightDecay });
   const scheduler = new T.LRScheduler(opt, T.constantSchedule());
+  const cache =
+    run.cache === false
+      ? null
+      : await graphShardCache(run.shardDir, index, featurizer, factory.moleculeLabels, objectiveOptions);
 
   const lossOf = (data: GraphShardData, mols: number[], r: T.Rng) => {
     return objective.loss(encode, objective.prepare(data.batch(mols), r));
@@ -248,11 +259,16 @@ export async function pretrainObjective(run: ObjectiveRun): Promise<PretrainResu
         index,
         worker: run.inline
           ? null
-          : new WorkerShardFeaturizer<PackedGraphShard>(new URL('./graph-shard-worker.js', import.meta.url), {
-              init: { featurizer, labels: [...factory.moleculeLabels], options: objectiveOptions },
-            }),
+          : () =>
+              new WorkerShardFeaturizer<PackedGraphShard>(
+                new URL('./graph-shard-worker.js', import.meta.url),
+                {
+                  init: { featurizer, labels: [...factory.moleculeLabels], options: objectiveOptions },
+                },
+              ),
         featurize: graphShardFeaturizer(featurizer, factory.moleculeLabels, objectiveOptions),
         open: (packed) => ({ data: new GraphShardData(packed), invalid: packed.invalid.length }),
+        cache,
       }),
     train: (data, mols, r) =>
       T.tidy(() => {

@@ -6,7 +6,8 @@
  * Data streams from shard files (src/pretrain/shards.ts): one train shard is featurized at a time,
  * shards and molecules in a seeded order per epoch, batches within a shard. Validation shards are
  * featurized at each epoch's end, one at a time, with labels from a generator reset every epoch (the
- * same labels each epoch, so validation losses compare).
+ * same labels each epoch, so validation losses compare). Featurized shards are kept in the
+ * featurized-shard cache (../shard-cache.ts), so that only the first epoch featurizes.
  *
  * The stream, checkpoints (weights of encoder and heads, Adam, scheduler step, label and dropout
  * generators, stream position), byte-identical resume, loss.jsonl and summary.json are the shared
@@ -31,6 +32,7 @@ import {
   runPretrainLoop,
   type TermValues,
 } from '../loop.js';
+import { groverShardCache } from '../shard-cache.js';
 import { shardSource } from '../shard-featurizer.js';
 import { mixSeed, type ShardIndex, type ShardRows, shardFingerprint, stepsPerEpoch } from '../shards.js';
 import { type PackedShard, ShardData } from './data.js';
@@ -124,6 +126,13 @@ export interface PretrainRun<G> {
   readonly featurize?: (rows: ShardRows, vocab: { atom: Vocab; bond: Vocab }) => Promise<PackedShard>;
   /** Provenance stored in the model file. */
   readonly info?: Record<string, T.MetadataValue>;
+  /**
+   * Keep featurized shards in `<shardDir>/featurized/` so that only the first epoch featurizes
+   * (../shard-cache.ts); default false: GROVER's features take ~18 KB per molecule on disk, and its
+   * training (tens of molecules/s here) is far slower than featurization, so the cache saves little.
+   * A `featurize` given must give featurizeShardSync's results.
+   */
+  readonly cache?: boolean;
 }
 
 const CHECKPOINT_FORMAT = 'molgrove-grover-pretrain';
@@ -205,9 +214,10 @@ export async function pretrainGrover<G>(run: PretrainRun<G>): Promise<PretrainRe
       shardSource<PackedShard, ShardData>({
         shardDir: run.shardDir,
         index,
-        worker: run.featurize ? null : new ShardFeaturizer(run.vocab),
+        worker: run.featurize ? null : () => new ShardFeaturizer(run.vocab),
         featurize: (rows) => run.featurize!(rows, run.vocab),
         open: (packed) => ({ data: new ShardData(packed), invalid: packed.invalid.length }),
+        cache: run.cache === true ? groverShardCache(run.shardDir, index, run.vocab) : null,
       }),
     train: (data, mols, rng) =>
       T.tidy(() => {
