@@ -46,7 +46,8 @@ export interface FeatHeader {
 }
 
 const MAGIC = 'MGFEAT01';
-const ARRAY_NAMES: readonly (keyof PackedGraphs)[] = [
+/** The typed arrays of PackedGraphs, in file order (.feat files, pretraining's shard cache). */
+export const PACKED_GRAPH_ARRAYS: readonly (keyof PackedGraphs)[] = [
   'atomFeatures',
   'bondFeatures',
   'edgeIndex',
@@ -112,7 +113,7 @@ export class FeaturizedDataset {
   /** Serializes to the .feat layout described at the top of this file. */
   toBytes(): Uint8Array {
     let byteOffset = 0;
-    const arrays = ARRAY_NAMES.map((name) => {
+    const arrays = PACKED_GRAPH_ARRAYS.map((name) => {
       const arr = this.packed[name];
       const entry = {
         name,
@@ -172,7 +173,7 @@ export class FeaturizedDataset {
           ? new Float32Array(data.buffer, a.byteOffset, a.length)
           : new Int32Array(data.buffer, a.byteOffset, a.length);
     }
-    for (const name of ARRAY_NAMES) if (!arrays[name]) throw bad(`array ${name} is missing`);
+    for (const name of PACKED_GRAPH_ARRAYS) if (!arrays[name]) throw bad(`array ${name} is missing`);
     const source = {
       ...(header.source === undefined ? {} : { path: header.source }),
       ...(header.sourceSha256 === undefined ? {} : { sha256: header.sourceSha256 }),

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PackedGraphs } from '../data/featurized.js';
+import { PACKED_GRAPH_ARRAYS, type PackedGraphs } from '../data/featurized.js';
 import {
   decodeTensors,
   encodeTensors,
@@ -175,20 +175,9 @@ export class ShardCache<P> {
 
 // --- codecs -------------------------------------------------------------------------------------
 
-const F32_GRAPH_ARRAYS = ['atomFeatures', 'bondFeatures'] as const;
-const I32_GRAPH_ARRAYS = [
-  'edgeIndex',
-  'revEdge',
-  'atomCodes',
-  'bondCodes',
-  'atomOffsets',
-  'edgeOffsets',
-  'rows',
-] as const;
-
 function graphArrays(g: PackedGraphs): Record<string, TensorData> {
   const out: Record<string, TensorData> = {};
-  for (const k of [...F32_GRAPH_ARRAYS, ...I32_GRAPH_ARRAYS]) out[`graph.${k}`] = g[k];
+  for (const k of PACKED_GRAPH_ARRAYS) out[`graph.${k}`] = g[k];
   return out;
 }
 
