@@ -9,6 +9,7 @@ import { registerFingerprint } from './fingerprint.js';
 import { registerPredict } from './predict.js';
 import { registerPretrain } from './pretrain.js';
 import { registerSplit } from './split.js';
+import { registerStudy } from './study.js';
 
 export function registerVerbs(program: Command): void {
   registerDatasets(program);
@@ -20,4 +21,5 @@ export function registerVerbs(program: Command): void {
   registerFingerprint(program);
   registerBuildVocab(program);
   registerPretrain(program);
+  registerStudy(program);
 }

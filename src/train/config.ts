@@ -191,9 +191,12 @@ export function resolveConfig(layers: readonly Record<string, unknown>[], source
     for (const [k, v] of Object.entries(base)) if (!(k in merged)) merged[k] = v;
   }
   const parsed = FinetuneConfigSchema.safeParse(merged);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(`${source}: ${issues.join('; ')}`);
-  }
+  if (!parsed.success) throw zodConfigError(parsed.error, source);
   return parsed.data;
+}
+
+/** A ConfigError naming every issue with its location: "source: a.b.2: message; …". */
+export function zodConfigError(error: z.ZodError, source: string): ConfigError {
+  const issues = error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  return new ConfigError(`${source}: ${issues.join('; ')}`);
 }
