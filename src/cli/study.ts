@@ -4,12 +4,29 @@
  * configuration, shared) and fine-tunes (axes × datasets × seeds), how many of them a results
  * store (`--out`) already holds, the runs (a table, or a summary when there are many; `--json`
  * for all) and an estimated time from measured throughput, naming the source of each estimate.
- * Other `study` verbs (run, report) register on the same command (registerStudy's `study`).
+ * `study run <file> --out <dir>` runs (or resumes) it with the local runner (study/runner.ts):
+ * progress lines on stderr; exit 0 when every run is done, 130 after a clean stop on Ctrl-C (twice:
+ * at once), 1 when runs failed. `out/study.json` keeps the study and its plan; a folder holding a
+ * study of another name is refused (the same name with a changed grid reuses the shared runs).
+ * Other `study` verbs (report) register on the same command (registerStudy's `study`).
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { ConfigError } from '../errors.js';
 import { estimatePlan, formatDuration, type PlanEstimate, pretrainLabel } from '../study/estimate.js';
 import { type PlannedFinetune, planStudy, type StudyPlan } from '../study/plan.js';
 import { loadStudy, STUDY_PRESETS } from '../study/presets.js';
+import {
+  buildReport,
+  loadStudyFile,
+  REPORT_JSON_FILE,
+  REPORT_MARKDOWN_FILE,
+  studyFileIn,
+  writeReport,
+} from '../study/report.js';
+import { renderMarkdown } from '../study/report-markdown.js';
+import { claimStudyFolder, DEFAULT_JOBS, runStudy, type StudyEvent } from '../study/runner.js';
 import { openIfExists, type ResultStore } from '../study/store.js';
 import { printJson, printTable } from './output.js';
 
@@ -28,6 +45,8 @@ export function registerStudy(program: Command): Command {
     .command('study')
     .description('ablation studies: a grid of pretraining × features × splits × … over datasets and seeds');
   registerStudyPlan(study);
+  registerStudyRun(study);
+  registerStudyReport(study);
   return study;
 }
 
@@ -181,4 +200,193 @@ function summaryRows(
     for (const v of values) rows.push([a, v, ...count((f) => show(f.axes[a]) === v)]);
   }
   return rows;
+}
+
+interface ReportOptions {
+  alpha: string;
+  test: string;
+  json?: boolean;
+  study?: string;
+  preset?: string;
+  set: string[];
+}
+
+/**
+ * `study report <dir>`: the tables, comparisons and verdicts of a study folder's results so far;
+ * writes report.md and report.json there and prints the Markdown (or the JSON model).
+ */
+export function registerStudyReport(study: Command): void {
+  study
+    .command('report')
+    .description('tables (mean ± std, gain over the baseline), paired tests with Holm correction, verdicts')
+    .argument('<dir>', 'study folder (results.jsonl and the study definition, study.json or study.yaml)')
+    .option('--alpha <a>', 'family-wise significance level', '0.05')
+    .option('--test <name>', 'test deciding the verdicts: wilcoxon (signed-rank) or t (paired t)', 'wilcoxon')
+    .option('--study <file>', 'study file, when the folder has none of its own')
+    .option(
+      '--preset <name>',
+      `built-in study, when the folder has no study file: ${Object.keys(STUDY_PRESETS).join(', ')}`,
+    )
+    .option(
+      '--set <path=value>',
+      'override a setting as the study was run with (see study plan)',
+      collect,
+      [],
+    )
+    .option('--json', 'print the report model (report.json) instead of the Markdown')
+    .action(async (dir: string, opts: ReportOptions) => {
+      const alpha = Number(opts.alpha);
+      if (!(alpha > 0 && alpha < 1))
+        throw new ConfigError(`--alpha must be a number in (0, 1), got '${opts.alpha}'`);
+      const test = opts.test.trim().toLowerCase();
+      if (test !== 'wilcoxon' && test !== 't')
+        throw new ConfigError(`--test must be wilcoxon or t, got '${opts.test}'`);
+      if (!existsSync(dir)) throw new ConfigError(`no study folder ${dir}`);
+      const file = opts.study ?? (opts.preset === undefined ? studyFileIn(dir) : undefined) ?? undefined;
+      if (file === undefined && opts.preset === undefined)
+        throw new ConfigError(
+          `${dir} holds no study definition (study.json, study.yaml or study.yml); give --study <file> or --preset <name>`,
+        );
+      const plan = planStudy(
+        file !== undefined && opts.preset === undefined
+          ? loadStudyFile(file, opts.set)
+          : loadStudy({
+              ...(file === undefined ? {} : { file }),
+              ...(opts.preset === undefined ? {} : { preset: opts.preset }),
+              set: opts.set,
+            }),
+      );
+      const store = await openIfExists(dir);
+      const report = buildReport(plan, store?.results() ?? [], {
+        alpha,
+        test,
+        dir: resolve(dir),
+        warnings: store?.warnings ?? [],
+      });
+      const markdown = renderMarkdown(report);
+      await writeReport(dir, report, markdown);
+      if (opts.json) printJson(report);
+      else process.stdout.write(markdown);
+      process.stderr.write(
+        `study: wrote ${join(dir, REPORT_MARKDOWN_FILE)} and ${join(dir, REPORT_JSON_FILE)}\n`,
+      );
+    });
+}
+
+interface RunOptions {
+  preset?: string;
+  set: string[];
+  out: string;
+  jobs?: string;
+}
+
+export function registerStudyRun(study: Command): void {
+  study
+    .command('run')
+    .description('run (or resume) a study: pretrainings, then fine-tunes, each result recorded once')
+    .argument('[file]', 'study file (.yaml, .yml or .json)')
+    .requiredOption('--out <dir>', 'study folder: results store, run folders, study.json')
+    .option('--preset <name>', `built-in study: ${Object.keys(STUDY_PRESETS).join(', ')}`)
+    .option('--set <path=value>', 'override a setting (finetune.epochs=30, seeds=5)', collect, [])
+    .option(
+      '--jobs <n>',
+      `fine-tunes at once, each in a worker thread; 1: one at a time with the engine's threads (default ${DEFAULT_JOBS()})`,
+    )
+    .action(async (file: string | undefined, opts: RunOptions) => {
+      const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
+      if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1))
+        throw new ConfigError(`--jobs must be an integer ≥ 1, got '${opts.jobs}'`);
+      const s = loadStudy({
+        ...(file === undefined ? {} : { file }),
+        ...(opts.preset === undefined ? {} : { preset: opts.preset }),
+        set: opts.set,
+      });
+      const plan = planStudy(s);
+      await claimStudyFolder(opts.out, plan);
+      const ac = new AbortController();
+      const onSigint = (): void => {
+        if (ac.signal.aborted) process.exit(130);
+        process.stderr.write(
+          '\nstudy: stopping: running fine-tunes finish their epoch and checkpoint (Ctrl-C again to quit at once)\n',
+        );
+        ac.abort();
+      };
+      process.on('SIGINT', onSigint);
+      let outcome: Awaited<ReturnType<typeof runStudy>>;
+      try {
+        outcome = await runStudy(plan, {
+          out: opts.out,
+          ...(jobs === undefined ? {} : { jobs }),
+          signal: ac.signal,
+          onEvent: (e) => renderStudyEvent(s.name, e),
+        });
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+      for (const w of outcome.store.warnings) process.stderr.write(`study: ${w}\n`);
+      if (outcome.interrupted) {
+        process.stderr.write(`study ${s.name}: stopped cleanly; rerun the same command to resume\n`);
+        // 130 = interrupted by SIGINT; program.ts has no code for it, so exit here (all is written).
+        process.exit(130);
+      }
+      if (outcome.failed.length > 0)
+        throw new Error(
+          `study ${s.name}: ${outcome.failed.length} run(s) failed (rerun to retry them): ` +
+            outcome.failed.map((f) => `${f.kind} ${f.key}: ${f.error}`).join('; '),
+        );
+      process.stderr.write(
+        `study ${s.name}: all ${plan.pretrains.length + plan.finetunes.length} runs done ` +
+          `(${outcome.recorded} now, ${outcome.skipped} before); results in ${outcome.store.resultsPath}\n`,
+      );
+    });
+}
+
+const fmtScore = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : String(v));
+
+/** One stderr line per run started, finished or failed, and per pretraining epoch. */
+export function renderStudyEvent(name: string, e: StudyEvent): void {
+  const out = (line: string) => process.stderr.write(`${line}\n`);
+  const at = (c: { done: number; total: number }) => `[${c.done}/${c.total}]`;
+  switch (e.type) {
+    case 'plan':
+      out(
+        `study ${name}: ${e.pretrains.total} pretrainings (${e.pretrains.done} done), ` +
+          `${e.finetunes.total} fine-tunes (${e.finetunes.done} done); ` +
+          (e.mode === 'workers'
+            ? `${e.jobs} fine-tunes at once in worker threads`
+            : "fine-tunes one at a time with the engine's threads"),
+      );
+      return;
+    case 'started':
+      out(
+        `${at(e)} ${e.kind} ${e.label} (${e.key})` +
+          (e.resumedAfter > 0 ? `: resuming after ${formatDuration(e.resumedAfter)}` : ''),
+      );
+      return;
+    case 'progress':
+      if (e.kind === 'pretrain')
+        out(
+          `  pretrain ${e.key} stage ${e.stage ?? 1} epoch ${e.epoch}: ` +
+            `train loss ${fmtScore(e.trainLoss)}, valid loss ${fmtScore(e.validLoss)}`,
+        );
+      return;
+    case 'finished': {
+      const m = e.metrics;
+      const what =
+        e.kind === 'finetune'
+          ? `test ${m['metric']} ${fmtScore(m['test'])} (valid ${fmtScore(m['valid'])})`
+          : `final loss ${fmtScore(m['finalTrainLoss'])} (valid ${fmtScore(m['finalValidLoss'])})`;
+      const eta = e.etaSeconds === null ? '' : `; ETA ${formatDuration(e.etaSeconds)}`;
+      out(`${at(e)} done ${e.kind} ${e.label}: ${what}, ${formatDuration(e.seconds)}${eta}`);
+      return;
+    }
+    case 'failed':
+      out(`${at(e)} FAILED ${e.kind} ${e.label} (${e.key}): ${e.error}`);
+      return;
+    case 'interrupted':
+      out(`study ${name}: interrupted with ${e.done}/${e.total} runs recorded`);
+      return;
+    case 'skipped':
+      return;
+  }
 }

@@ -80,7 +80,9 @@ interface CheckpointMeta {
 /** Everything about a seed's run that determines its numbers (not where it runs or its seed list). */
 function fingerprintOf(run: SeedRun): string {
   return JSON.stringify({
-    config: fingerprintConfig(run.config),
+    // Through the schema, as the stored side: the same settings give the same text whatever order a
+    // caller built the config in (a study adds `from` to a resolved config).
+    config: fingerprintConfig(FinetuneConfigSchema.parse(run.config)),
     seed: run.seed,
     splitSeed: run.splitSeed,
     split: run.split,
