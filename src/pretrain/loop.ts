@@ -207,10 +207,16 @@ export interface LoopParams<D extends StreamShard> {
   readonly encoderParameters: number;
   /** Opened once the run is known not to be finished already. */
   readonly openSource: () => ShardSource<D>;
-  /** One optimizer step on molecules `mols` of `data`; returns the loss terms. */
-  readonly train: (data: D, mols: number[], rng: T.Rng) => TermValues;
-  /** The loss terms of a validation batch (no gradients; called with the model in eval mode). */
-  readonly evaluate: (data: D, mols: number[], rng: T.Rng) => TermValues;
+  /**
+   * The loss of molecules `mols` of `data`: the scalar to backpropagate and its logged terms. The
+   * loop takes one optimizer step on it per training batch, and evaluates it without gradients (the
+   * model in eval mode) on validation batches.
+   */
+  readonly loss: (
+    data: D,
+    mols: number[],
+    rng: T.Rng,
+  ) => { readonly total: T.Tensor; readonly values: TermValues };
   /** Writes the encoder file at `path` (after each epoch, and the final one). */
   readonly writeModel: (run: { steps: number; molecules: number; path: string }) => Promise<void>;
   readonly onEvent?: (e: PretrainEvent) => void;
@@ -375,7 +381,7 @@ export async function runPretrainLoop<D extends StreamShard>(p: LoopParams<D>): 
       source.prefetch('valid', s + 1);
       for (let i = 0; i < data.size; i += config.batchSize) {
         const mols = Array.from({ length: Math.min(config.batchSize, data.size - i) }, (_, k) => i + k);
-        const values = p.evaluate(data, mols, vr);
+        const values = T.noGrad(() => T.tidy(() => p.loss(data, mols, vr).values));
         terms.forEach((k, j) => {
           sums[j]! += values[k]! * mols.length;
         });
@@ -428,7 +434,13 @@ export async function runPretrainLoop<D extends StreamShard>(p: LoopParams<D>): 
           if (m >= 0) mols.push(m);
         }
         if (mols.length > 0) {
-          const values = p.train(data, mols, labelRng);
+          const values = T.tidy(() => {
+            p.opt.zeroGrad();
+            const loss = p.loss(data, mols, labelRng);
+            T.backward(loss.total);
+            p.opt.step();
+            return loss.values;
+          });
           if (!Number.isFinite(values.total)) {
             throw new MolgroveError(
               'SHAPE',

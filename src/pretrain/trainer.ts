@@ -35,7 +35,6 @@ import {
   type PretrainEvent,
   type PretrainResult,
   runPretrainLoop,
-  type TermValues,
 } from './loop.js';
 import { encodeWith, type Objective, type ObjectiveOptions } from './objective.js';
 import { getObjective } from './objectives/index.js';
@@ -270,15 +269,7 @@ export async function pretrainObjective(run: ObjectiveRun): Promise<PretrainResu
         open: (packed) => ({ data: new GraphShardData(packed), invalid: packed.invalid.length }),
         cache,
       }),
-    train: (data, mols, r) =>
-      T.tidy(() => {
-        opt.zeroGrad();
-        const loss = lossOf(data, mols, r);
-        T.backward(loss.total);
-        opt.step();
-        return loss.values as TermValues;
-      }),
-    evaluate: (data, mols, r) => T.noGrad(() => T.tidy(() => lossOf(data, mols, r).values as TermValues)),
+    loss: lossOf,
     writeModel: async ({ steps, molecules, path }) => {
       await writeFileAtomic(
         path,

@@ -25,13 +25,7 @@ import { type EncoderDescription, encodeEncoder } from '../../models/encoder-fil
 import { Module } from '../../models/module.js';
 import * as T from '../../tensor/index.js';
 import { writeFileAtomic } from '../../util/atomic.js';
-import {
-  checkLoopConfig,
-  type PretrainEvent,
-  type PretrainResult,
-  runPretrainLoop,
-  type TermValues,
-} from '../loop.js';
+import { checkLoopConfig, type PretrainEvent, type PretrainResult, runPretrainLoop } from '../loop.js';
 import { groverShardCache } from '../shard-cache.js';
 import { shardSource } from '../shard-featurizer.js';
 import { mixSeed, type ShardIndex, type ShardRows, shardFingerprint, stepsPerEpoch } from '../shards.js';
@@ -219,15 +213,7 @@ export async function pretrainGrover<G>(run: PretrainRun<G>): Promise<PretrainRe
         open: (packed) => ({ data: new ShardData(packed), invalid: packed.invalid.length }),
         cache: run.cache === true ? groverShardCache(run.shardDir, index, run.vocab) : null,
       }),
-    train: (data, mols, rng) =>
-      T.tidy(() => {
-        opt.zeroGrad();
-        const loss = lossOf(data, mols, rng);
-        T.backward(loss.total);
-        opt.step();
-        return loss.values as TermValues;
-      }),
-    evaluate: (data, mols, rng) => T.noGrad(() => T.tidy(() => lossOf(data, mols, rng).values as TermValues)),
+    loss: lossOf,
     writeModel: async ({ steps, molecules, path }) => {
       await writeFileAtomic(
         path,
