@@ -33,6 +33,7 @@ import { isValidationRow, prepareShards, readShard, type ShardIndex } from '../s
 import * as T from '../src/tensor/index.js';
 import { runCli } from './helpers/cli.js';
 import { finetuneFrozen } from './helpers/frozen-finetune.js';
+import { assertSameRun, lossRecords, stopAfterBatches } from './helpers/pretrain-corpus.js';
 import { REPO_ROOT } from './helpers/shared-data.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/grover-pretrain');
@@ -288,28 +289,14 @@ test('pretraining the tiny preset lowers train and validation loss; kill + resum
   const last = epochs[3]!;
   assert.ok(last.trainLoss < first.trainLoss - 1, `train ${first.trainLoss} → ${last.trainLoss}`);
   assert.ok(last.validLoss < first.validLoss, `valid ${first.validLoss} → ${last.validLoss}`);
-  const lines = readFileSync(join(full, 'loss.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const lines = lossRecords(full);
   assert.equal(lines.filter((l) => l.kind === 'valid').length, 4);
   assert.ok(lines.every((l) => Number.isFinite(l.total) && Number.isFinite(l.avDist)));
 
   // Stop mid-epoch twice (after the 5th and the 16th batch of this process), then finish.
   const part = join(tmp, 'part');
   for (const stopAfter of [5, 16]) {
-    const controller = new AbortController();
-    let n = 0;
-    const r = await tinyRun(
-      part,
-      { epochs: 4 },
-      {
-        signal: controller.signal,
-        onEvent: (e: PretrainEvent) => {
-          if (e.type === 'batch' && ++n === stopAfter) controller.abort();
-        },
-      },
-    );
+    const r = await tinyRun(part, { epochs: 4 }, stopAfterBatches(stopAfter));
     assert.equal(r.completed, false);
   }
   const resumedEvents: PretrainEvent[] = [];
@@ -317,11 +304,7 @@ test('pretraining the tiny preset lowers train and validation loss; kill + resum
   assert.ok(r.completed);
   const start = resumedEvents.find((e) => e.type === 'start');
   assert.ok(start?.type === 'start' && start.resumed !== null);
-  assert.equal(
-    readFileSync(join(part, 'loss.jsonl'), 'utf8'),
-    readFileSync(join(full, 'loss.jsonl'), 'utf8'),
-  );
-  assert.deepEqual(readFileSync(join(part, 'pretrained.mgv')), readFileSync(join(full, 'pretrained.mgv')));
+  assertSameRun(part, full);
   const decoded = T.decodeTensors(new Uint8Array(readFileSync(join(full, 'pretrained.mgv'))));
   assert.equal(decoded.metadata['format'], ENCODER_FORMAT);
   assert.ok(Object.keys(decoded.tensors).some((k) => k.startsWith('node_blocks.0.')));

@@ -13,11 +13,11 @@ import { ENCODERS } from '../src/models/encoders/registry.js';
 import { loadEncoderFile } from '../src/models/model-file-node.js';
 import { buildVocabsFromFile } from '../src/pretrain/grover/build.js';
 import { saveVocabPair } from '../src/pretrain/grover/vocab.js';
-import type { PretrainEvent } from '../src/pretrain/loop.js';
 import { OBJECTIVES } from '../src/pretrain/objectives/index.js';
 import { prepareShards, type ShardIndex } from '../src/pretrain/shards.js';
 import { DEFAULT_TRAINER_CONFIG, type ObjectiveRun, pretrainObjective } from '../src/pretrain/trainer.js';
 import { finetuneFrozen } from './helpers/frozen-finetune.js';
+import { assertSameRun, stopAfterBatches } from './helpers/pretrain-corpus.js';
 import { REPO_ROOT } from './helpers/shared-data.js';
 
 const MOLS = join(REPO_ROOT, 'test/fixtures/grover-pretrain/mols.csv');
@@ -106,18 +106,10 @@ test('every objective: stopped mid-epoch and resumed, the run is the uninterrupt
     const full = join(tmp, `resume-full-${obj.name}`);
     assert.ok((await run(full)).completed);
     const part = join(tmp, `resume-part-${obj.name}`);
-    const controller = new AbortController();
-    let batches = 0;
-    const stopped = await run(part, {
-      signal: controller.signal,
-      onEvent: (e: PretrainEvent) => {
-        if (e.type === 'batch' && ++batches === 3) controller.abort();
-      },
-    });
+    const stopped = await run(part, stopAfterBatches(3));
     assert.equal(stopped.completed, false, obj.name);
     assert.ok((await run(part)).completed, obj.name);
-    for (const f of ['loss.jsonl', 'pretrained.mgv'])
-      assert.deepEqual(readFileSync(join(part, f)), readFileSync(join(full, f)), `${obj.name}: ${f}`);
+    assertSameRun(part, full, obj.name);
   }
 });
 

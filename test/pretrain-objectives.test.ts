@@ -27,7 +27,13 @@ import type { TrainerConfig } from '../src/pretrain/trainer.js';
 import * as T from '../src/tensor/index.js';
 import { runCli } from './helpers/cli.js';
 import { finetuneFrozen } from './helpers/frozen-finetune.js';
-import { type SmallRun, useFixtureCorpus } from './helpers/pretrain-corpus.js';
+import {
+  assertSameRun,
+  lossRecords,
+  type SmallRun,
+  stopAfterBatches,
+  useFixtureCorpus,
+} from './helpers/pretrain-corpus.js';
 
 const corpus = useFixtureCorpus('molgrove-pretrain-objectives-');
 const { tmp, shardDir } = corpus;
@@ -163,28 +169,14 @@ test('attrmask on GIN lowers the loss; kill + resume gives identical loss.jsonl 
   );
   assert.ok(last.trainLoss < first.trainLoss - 0.5, `train ${first.trainLoss} → ${last.trainLoss}`);
   assert.ok(last.validLoss < first.validLoss, `valid ${first.validLoss} → ${last.validLoss}`);
-  const lines = readFileSync(join(full, 'loss.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const lines = lossRecords(full);
   assert.equal(lines.filter((l) => l.kind === 'valid').length, 4);
   assert.ok(lines.every((l) => Number.isFinite(l.total) && Number.isFinite(l.atomAcc)));
 
   // Stop mid-epoch twice, then finish (on this thread this time: featurization does not matter).
   const part = join(tmp, 'part');
   for (const stopAfter of [4, 11]) {
-    const controller = new AbortController();
-    let n = 0;
-    const r = await run(
-      part,
-      {},
-      {
-        signal: controller.signal,
-        onEvent: (e: PretrainEvent) => {
-          if (e.type === 'batch' && ++n === stopAfter) controller.abort();
-        },
-      },
-    );
+    const r = await run(part, {}, stopAfterBatches(stopAfter));
     assert.equal(r.completed, false);
   }
   const resumed: PretrainEvent[] = [];
@@ -192,11 +184,7 @@ test('attrmask on GIN lowers the loss; kill + resume gives identical loss.jsonl 
   assert.ok(r.completed);
   const start = resumed.find((e) => e.type === 'start');
   assert.ok(start?.type === 'start' && start.resumed !== null);
-  assert.equal(
-    readFileSync(join(part, 'loss.jsonl'), 'utf8'),
-    readFileSync(join(full, 'loss.jsonl'), 'utf8'),
-  );
-  assert.deepEqual(readFileSync(join(part, 'pretrained.mgv')), readFileSync(join(full, 'pretrained.mgv')));
+  assertSameRun(part, full);
   // An encoder file after every epoch (GROVER's model.ep{n}), also across the interruptions; the last
   // one is the final model.
   for (const n of [1, 2, 3, 4]) {

@@ -2,12 +2,13 @@
  * The setup the pretraining tests share: a temporary folder removed after the file's tests, the
  * fixture corpus sharded once in before(), small trainer settings, and small `pretrain` CLI runs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { loadRDKit } from '../../src/chem/rdkit.js';
-import type { PretrainResult } from '../../src/pretrain/loop.js';
+import type { PretrainEvent, PretrainResult } from '../../src/pretrain/loop.js';
 import { prepareShards, type ShardIndex } from '../../src/pretrain/shards.js';
 import {
   DEFAULT_TRAINER_CONFIG,
@@ -90,4 +91,30 @@ export function useFixtureCorpus(prefix: string, setup?: () => Promise<void>): F
       ...['--hidden', '16', '--layers', `${layers}`, ...extra.split(' ').filter((a) => a !== ''), '--json'],
     ],
   };
+}
+
+/** The records of a run's loss.jsonl. */
+export function lossRecords(dir: string): Record<string, number | string>[] {
+  return readFileSync(join(dir, 'loss.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, number | string>);
+}
+
+/** Run options that stop a pretraining after its `n`-th batch (as Ctrl-C would). */
+export function stopAfterBatches(n: number): { signal: AbortSignal; onEvent: (e: PretrainEvent) => void } {
+  const controller = new AbortController();
+  let seen = 0;
+  return {
+    signal: controller.signal,
+    onEvent: (e) => {
+      if (e.type === 'batch' && ++seen === n) controller.abort();
+    },
+  };
+}
+
+/** Asserts that two run folders hold the same loss.jsonl and pretrained.mgv, byte for byte. */
+export function assertSameRun(a: string, b: string, what = ''): void {
+  for (const f of ['loss.jsonl', 'pretrained.mgv'])
+    assert.deepEqual(readFileSync(join(a, f)), readFileSync(join(b, f)), `${what} ${f}`.trim());
 }
