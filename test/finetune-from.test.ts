@@ -16,35 +16,13 @@ import type { StateDict } from '../src/models/module.js';
 import * as T from '../src/tensor/index.js';
 import { resolveConfig } from '../src/train/config.js';
 import { finetune } from '../src/train/finetune.js';
+import { writeAromaticCsv } from './helpers/molecules.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'molgrove-from-'));
 process.env['MOLGROVE_CACHE_DIR'] = join(tmp, 'cache');
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const SMILES = [
-  'c1ccccc1O',
-  'CCO',
-  'CC(=O)Nc1ccc(O)cc1',
-  'CCN(CC)CC',
-  'c1ccncc1',
-  'C1CCCCC1',
-  'Cc1ccccc1',
-  'CC(C)O',
-  'c1ccc2ccccc2c1',
-  'CCCC',
-  'Oc1ccc(Cl)cc1',
-  'CC(=O)O',
-  'Nc1ccccc1',
-  'CC(=O)OC',
-  'c1ccoc1',
-  'C1CCOC1',
-  'c1ccsc1',
-  'CCOCC',
-  'COc1ccccc1',
-  'NCCO',
-];
-const csv = join(tmp, 'aromatic.csv');
-writeFileSync(csv, `smiles,aromatic\n${SMILES.map((s) => `${s},${/[cnos]/.test(s) ? 1 : 0}`).join('\n')}\n`);
+const csv = writeAromaticCsv(join(tmp, 'aromatic.csv'));
 const base = { csv, split: 'random', sizes: [0.6, 0.2, 0.2], epochs: 2, hidden: 16, layers: 2, seeds: [0] };
 
 /** The encoder tensors of a run's model file, by path relative to the encoder. */

@@ -4,7 +4,7 @@
 // probabilities; and a short CLI fine-tune whose model file predicts what the run reported.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -22,6 +22,7 @@ import type { ModelSpec } from '../src/models/spec.js';
 import * as T from '../src/tensor/index.js';
 import { viewsLoss } from '../src/train/objective.js';
 import { runCli } from './helpers/cli.js';
+import { writeAromaticCsv } from './helpers/molecules.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'molgrove-grover-ft-'));
 process.env['MOLGROVE_CACHE_DIR'] = join(tmp, 'cache');
@@ -97,23 +98,7 @@ test('the loss: each view scored, plus dist_coff × their mean squared differenc
 });
 
 test('molgrove finetune --model grover: a short run, its model file rebuilds the GTransformer', async () => {
-  const smiles = [
-    'c1ccccc1O',
-    'CCO',
-    'CC(=O)Nc1ccc(O)cc1',
-    'CCN(CC)CC',
-    'c1ccncc1',
-    'C1CCCCC1',
-    'Cc1ccccc1',
-    'CC(C)O',
-    'c1ccoc1',
-    'CCCC',
-  ];
-  const csv = join(tmp, 'arom.csv');
-  writeFileSync(
-    csv,
-    `smiles,aromatic\n${smiles.map((s) => `${s},${/[cnos]/.test(s) ? 1 : 0}`).join('\n')}\n`,
-  );
+  const csv = writeAromaticCsv(join(tmp, 'arom.csv'), 10);
   const out = join(tmp, 'run');
   const r = await runCli([
     'finetune',

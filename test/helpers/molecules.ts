@@ -1,6 +1,39 @@
-// Molecules rearranged for invariance tests: a model's per-atom outputs must follow the atoms,
-// whatever order the atoms and bonds are listed in.
+// Small molecules for tests: a labelled CSV for short fine-tuning runs, and molecules rearranged
+// for invariance tests (a model's per-atom outputs must follow the atoms, whatever order the atoms
+// and bonds are listed in).
+import { writeFileSync } from 'node:fs';
 import type { MolGraph } from '../../src/data/molgraph.js';
+
+/** Twenty small molecules, aromatic and not. */
+export const SMALL_MOLECULES: readonly string[] = [
+  'c1ccccc1O',
+  'CCO',
+  'CC(=O)Nc1ccc(O)cc1',
+  'CCN(CC)CC',
+  'c1ccncc1',
+  'C1CCCCC1',
+  'Cc1ccccc1',
+  'CC(C)O',
+  'c1ccc2ccccc2c1',
+  'CCCC',
+  'Oc1ccc(Cl)cc1',
+  'CC(=O)O',
+  'Nc1ccccc1',
+  'CC(=O)OC',
+  'c1ccoc1',
+  'C1CCOC1',
+  'c1ccsc1',
+  'CCOCC',
+  'COc1ccccc1',
+  'NCCO',
+];
+
+/** Writes the first `count` SMALL_MOLECULES as a CSV with one task, `aromatic` (1 when aromatic). */
+export function writeAromaticCsv(path: string, count = SMALL_MOLECULES.length): string {
+  const rows = SMALL_MOLECULES.slice(0, count).map((s) => `${s},${/[cnos]/.test(s) ? 1 : 0}`);
+  writeFileSync(path, `smiles,aromatic\n${rows.join('\n')}\n`);
+  return path;
+}
 
 /** The same molecule with its atoms renumbered (old atom i → perm[i]) and its bonds listed in reverse. */
 export function permuteMolecule(g: MolGraph, perm: number[]): MolGraph {
