@@ -1,44 +1,38 @@
 /**
  * The local study runner: every pending pretraining of a plan (plan.ts), one after the other with
  * the engine's threads, then every pending fine-tune, each recorded once in the study's results
- * store (store.ts) as it finishes. Folders under `out`:
- * - `pretrain/<key>/`: a pretraining (pretrain/sequence.ts: stage folders, pretrained.mgv);
- * - `finetune/<key>/`: a fine-tune (config.json with `from`, seed-<s>/ as train/finetune.ts);
- * - `shards/<hash>/`: the shards of a pretraining input, shared by pretrainings that read it alike.
- * Both trainers checkpoint and resume, so a killed study rerun skips what the store holds and
- * continues interrupted runs from their folders; a run whose result is already recorded is never
- * started again. Each run's folder keeps `elapsed.json` (seconds of earlier attempts) so the
- * recorded seconds of a resumed run cover all its attempts.
+ * store (store.ts) as it finishes. Runs execute as execute.ts says (folders under `out`, resuming
+ * from checkpoints), so a killed study rerun skips what the store holds and continues interrupted
+ * runs from their folders; a run whose result is already recorded is never started again.
  *
- * Fine-tunes run `jobs` at a time, each in a worker thread with single-threaded kernels (the seed
- * pool of train/seed-pool.ts, one seed per fine-tune), or with jobs = 1 in this thread with the
- * engine's threads. DEFAULT_JOBS records which was faster on a two-core machine (see there).
+ * Fine-tunes run `jobs` at a time, each in a worker thread with single-threaded kernels
+ * (run-in-thread.ts), or with jobs = 1 in this thread with the engine's threads. DEFAULT_JOBS records which was faster on a two-core machine (see there).
  * An abort (signal) stops cleanly: running fine-tunes finish their epoch and checkpoint, a
  * pretraining checkpoints after its batch, and whatever finished is recorded first.
  * Nothing here prints: progress goes out as typed events (StudyEvent).
  */
 
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, relative, resolve } from 'node:path';
-import { isRegisteredDataset } from '../data/registry.js';
+import { join, resolve } from 'node:path';
 import { ConfigError, MolgroveError } from '../errors.js';
-import { PRETRAINED_FILE, type PretrainEvent } from '../pretrain/loop.js';
-import { pretrainSequence, type SequenceStage } from '../pretrain/sequence.js';
-import { prepareShards, type ShardIndex, type ShardOptions } from '../pretrain/shards.js';
 import { nativeInfo, setNativeThreads } from '../tensor/kernels/native.js';
-import { type FinetuneConfig, FinetuneConfigSchema } from '../train/config.js';
-import type { SeedResult, TrainEvent } from '../train/events.js';
-import { prepareRun, runSeed } from '../train/finetune.js';
-import { runSeedsInWorkers } from '../train/seed-pool.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { pretrainLabel } from './estimate.js';
-import { runKey } from './keys.js';
-import { type PlannedFinetune, type PlannedPretrain, resolveStudyInput, type StudyPlan } from './plan.js';
+import {
+  attemptsBefore,
+  executeRun,
+  type RunJob,
+  type RunKind,
+  type RunOutcome,
+  type RunProgress,
+  runDir,
+} from './execute.js';
+import type { PlannedFinetune, StudyPlan } from './plan.js';
+import { executeRunInThread } from './run-in-thread.js';
 import { ResultStore } from './store.js';
 
-export type RunKind = 'pretrain' | 'finetune';
+export type { RunKind } from './execute.js';
 
 /** Finished (recorded, skipped included) out of all, over both kinds. */
 export interface StudyCounts {
@@ -65,18 +59,7 @@ export type StudyEvent =
       /** Seconds of earlier, interrupted attempts (0: a fresh start). */
       readonly resumedAfter: number;
     } & StudyCounts)
-  | {
-      readonly type: 'progress';
-      readonly kind: RunKind;
-      readonly key: string;
-      readonly epoch: number;
-      /** Pretraining: stage (1-based) of a sequence. */
-      readonly stage?: number;
-      readonly trainLoss: number;
-      readonly validLoss: number;
-      /** Fine-tuning: the epoch's validation score. */
-      readonly valid?: number;
-    }
+  | RunProgress
   | ({
       readonly type: 'finished';
       readonly kind: RunKind;
@@ -131,30 +114,6 @@ export interface StudyOutcome {
  */
 export function DEFAULT_JOBS(): number {
   return Math.max(1, availableParallelism());
-}
-
-/** The folder of a run under `out`. */
-export function runDir(out: string, kind: RunKind, key: string): string {
-  return join(out, kind, key);
-}
-
-/** The encoder file a finished pretraining leaves. */
-export function pretrainedFile(out: string, key: string): string {
-  return join(runDir(out, 'pretrain', key), PRETRAINED_FILE);
-}
-
-const ELAPSED_FILE = 'elapsed.json';
-
-/** Seconds spent in earlier attempts of the run in `dir`. */
-function elapsedBefore(dir: string): number {
-  const path = join(dir, ELAPSED_FILE);
-  if (!existsSync(path)) return 0;
-  try {
-    const s = (JSON.parse(readFileSync(path, 'utf8')) as { seconds?: unknown }).seconds;
-    return typeof s === 'number' && Number.isFinite(s) ? s : 0;
-  } catch {
-    return 0;
-  }
 }
 
 const errorText = (e: unknown) =>
@@ -228,36 +187,35 @@ export async function runStudy(plan: StudyPlan, options: RunStudyOptions): Promi
   for (const f of plan.finetunes)
     if (store.has(f.key)) emit({ type: 'skipped', kind: 'finetune', key: f.key, label: finetuneLabel(f) });
 
+  const context = {
+    out,
+    baseDir: plan.study.baseDir,
+    studyName: plan.study.name,
+    ...(signal ? { signal } : {}),
+    onEvent: emit,
+    ...(options.noCache ? { noCache: true } : {}),
+  };
   /** Runs one run: started → finished (recorded) | failed | interrupted (false). */
   const attempt = async (
-    kind: RunKind,
-    key: string,
+    job: RunJob,
     label: string,
-    config: unknown,
-    work: (dir: string) => Promise<{ metrics: Record<string, unknown>; extra?: object } | null>,
+    execute: (job: RunJob) => Promise<RunOutcome | null>,
   ): Promise<boolean> => {
-    const dir = runDir(out, kind, key);
-    await mkdir(dir, { recursive: true });
-    const before = elapsedBefore(dir);
-    emit({ type: 'started', kind, key, label, dir, resumedAfter: before, ...counts() });
-    const t0 = performance.now();
-    const seconds = () => before + (performance.now() - t0) / 1000;
+    const { kind } = job;
+    const { key, config } = job.run;
+    emit({
+      type: 'started',
+      kind,
+      key,
+      label,
+      dir: runDir(out, kind, key),
+      resumedAfter: attemptsBefore(out, kind, key),
+      ...counts(),
+    });
     try {
-      const r = await work(dir);
-      if (r === null) {
-        await writeJsonAtomic(join(dir, ELAPSED_FILE), { seconds: seconds() });
-        return false;
-      }
-      const s = seconds();
-      await store.record({
-        key,
-        kind,
-        config,
-        metrics: r.metrics,
-        seconds: s,
-        ...r.extra,
-        info: { dir: relative(out, dir) },
-      });
+      const r = await execute(job);
+      if (r === null) return false;
+      await store.record({ key, kind, config, ...r });
       recorded++;
       done++;
       left[kind]--;
@@ -267,14 +225,13 @@ export async function runStudy(plan: StudyPlan, options: RunStudyOptions): Promi
         kind,
         key,
         label,
-        seconds: s,
+        seconds: r.seconds,
         metrics: r.metrics,
         etaSeconds: eta(),
         ...counts(),
       });
       return true;
     } catch (e) {
-      await writeJsonAtomic(join(dir, ELAPSED_FILE), { seconds: seconds() }).catch(() => undefined);
       // An abort surfaces as the trainers' "interrupted" error: a clean stop, not a failure.
       if (signal?.aborted) return false;
       failed.push({ kind, key, error: errorText(e) });
@@ -287,8 +244,8 @@ export async function runStudy(plan: StudyPlan, options: RunStudyOptions): Promi
   paces.pretrain.begin();
   for (const p of pending.pretrains) {
     if (signal?.aborted) break;
-    await attempt('pretrain', p.key, pretrainLabel(p).replace(/^pretrain /, ''), p.config, (dir) =>
-      runPretrain(p, dir, plan, out, options),
+    await attempt({ kind: 'pretrain', run: p }, pretrainLabel(p).replace(/^pretrain /, ''), (job) =>
+      executeRun(job, context),
     );
   }
 
@@ -315,8 +272,8 @@ export async function runStudy(plan: StudyPlan, options: RunStudyOptions): Promi
     const lane = async () => {
       for (let f = queue.shift(); f !== undefined && !signal?.aborted; f = queue.shift()) {
         const run = f;
-        await attempt('finetune', run.key, finetuneLabel(run), run.config, (dir) =>
-          runFinetune(run, dir, out, workers, options, emit),
+        await attempt({ kind: 'finetune', run }, finetuneLabel(run), (job) =>
+          workers ? executeRunInThread(job, context) : executeRun(job, context),
         );
       }
     };
@@ -328,160 +285,6 @@ export async function runStudy(plan: StudyPlan, options: RunStudyOptions): Promi
   const interrupted = signal?.aborted === true && done < total;
   if (interrupted) emit({ type: 'interrupted', ...counts() });
   return { completed: done === total, interrupted, recorded, skipped, failed, store };
-}
-
-/** Shards of one pretraining input, in a folder shared by every pretraining that reads it alike. */
-async function shardsFor(
-  input: string,
-  exclude: readonly string[],
-  plan: StudyPlan,
-  pc: PlannedPretrain['config'],
-  out: string,
-): Promise<{ shardDir: string; index: ShardIndex }> {
-  const baseDir = plan.study.baseDir;
-  const file = await resolveStudyInput(input, baseDir);
-  const shardOptions: ShardOptions = {
-    shardSize: pc.shardSize,
-    ...(pc.limit === null ? {} : { limit: pc.limit }),
-    ...(pc.fraction === null ? {} : { fraction: pc.fraction }),
-    ...(exclude.length === 0
-      ? {}
-      : { exclude: exclude.map((e) => (isRegisteredDataset(e) ? e : resolve(baseDir, e))) }),
-  };
-  const shardKey = runKey('shards', {
-    input,
-    limit: pc.limit,
-    fraction: pc.fraction,
-    shardSize: pc.shardSize,
-    exclude: [...exclude],
-  });
-  const shardDir = join(out, 'shards', shardKey);
-  return { shardDir, index: await prepareShards(file, shardDir, shardOptions) };
-}
-
-/** Runs (or resumes) a pretraining; null when stopped by the signal. */
-async function runPretrain(
-  p: PlannedPretrain,
-  dir: string,
-  plan: StudyPlan,
-  out: string,
-  options: RunStudyOptions,
-): Promise<{ metrics: Record<string, unknown> } | null> {
-  const pc = p.config;
-  const stages: SequenceStage[] = [];
-  for (const s of pc.stages) {
-    const { shardDir, index } = await shardsFor(s.input, s.exclude, plan, pc, out);
-    stages.push({
-      objective: s.objective,
-      objectiveOptions: s.options,
-      shardDir,
-      index,
-      config: {
-        epochs: s.epochs,
-        batchSize: s.batchSize,
-        lr: s.lr,
-        weightDecay: s.weightDecay,
-        seed: pc.seed,
-        logEvery: 20,
-        checkpointEvery: 500,
-      },
-      encoderOptions: { dropout: s.dropout },
-    });
-  }
-  const emit = options.onEvent;
-  const res = await pretrainSequence({
-    dir,
-    arch: pc.arch,
-    encoderOptions: pc.encoder,
-    featurizer: pc.featurizer,
-    stages,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(emit
-      ? {
-          onEvent: (e: PretrainEvent, stage: number) => {
-            if (e.type === 'epoch')
-              emit({
-                type: 'progress',
-                kind: 'pretrain',
-                key: p.key,
-                stage: stage + 1,
-                epoch: e.epoch,
-                trainLoss: e.trainLoss,
-                validLoss: e.validLoss,
-              });
-          },
-        }
-      : {}),
-    info: { study: plan.study.name, key: p.key },
-  });
-  if (!res.completed) return null;
-  return {
-    metrics: {
-      model: relative(out, join(dir, PRETRAINED_FILE)),
-      stages: res.stages.map((summary, i) => {
-        const index = stages[i]!.index;
-        return {
-          objective: pc.stages[i]!.objective,
-          moleculesPerEpoch: index.train.reduce((n, s) => n + s.rows, 0),
-          validMolecules: index.valid.reduce((n, s) => n + s.rows, 0),
-          epochs: summary.epochs,
-          steps: summary.steps,
-          finalTrainLoss: summary.finalTrainLoss,
-          finalValidLoss: summary.finalValidLoss,
-        };
-      }),
-      finalTrainLoss: res.stages.at(-1)?.finalTrainLoss ?? null,
-      finalValidLoss: res.stages.at(-1)?.finalValidLoss ?? null,
-    },
-  };
-}
-
-/** Runs (or resumes) a fine-tune (one seed) from its pretraining's encoder; null when stopped. */
-async function runFinetune(
-  f: PlannedFinetune,
-  dir: string,
-  out: string,
-  workers: boolean,
-  options: RunStudyOptions,
-  emit: (e: StudyEvent) => void,
-): Promise<{ metrics: Record<string, unknown>; extra: object } | null> {
-  // Through the schema: fit.ts compares checkpoint fingerprints as JSON, key order included.
-  const config: FinetuneConfig =
-    f.pretrain === null
-      ? f.config
-      : FinetuneConfigSchema.parse({ ...f.config, from: pretrainedFile(out, f.pretrain) });
-  await writeJsonAtomic(join(dir, 'config.json'), config);
-  const onEvent = (e: TrainEvent) => {
-    if (e.type === 'epoch')
-      emit({
-        type: 'progress',
-        kind: 'finetune',
-        key: f.key,
-        epoch: e.epoch,
-        trainLoss: e.trainLoss,
-        validLoss: e.validLoss,
-        valid: e.valid,
-      });
-  };
-  const runOptions = {
-    onEvent,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.noCache ? { noCache: true } : {}),
-  };
-  let result: SeedResult;
-  try {
-    result = workers
-      ? (await runSeedsInWorkers(config, dir, 1, runOptions))[0]!
-      : await runSeed(await prepareRun(config, dir, runOptions), f.seed, runOptions);
-  } catch (e) {
-    if (options.signal?.aborted) return null;
-    throw e;
-  }
-  const { seed: _s, ...metrics } = result;
-  return {
-    metrics: { ...metrics, from: config.from === undefined ? null : relative(out, config.from) },
-    extra: { pretrain: f.pretrain },
-  };
 }
 
 export const STUDY_FILE = 'study.json';

@@ -33,6 +33,13 @@ export type FromWorker =
   | { readonly type: 'result'; readonly seed: number; readonly result: SeedResult }
   | { readonly type: 'error'; readonly error: WorkerError };
 
+/** An error as a worker posts it: plain data, with the MolgroveError code when it has one. */
+export function describeError(err: unknown): WorkerError {
+  if (err instanceof MolgroveError) return { name: err.name, code: err.code, message: err.message };
+  if (err instanceof Error) return { name: err.name, code: undefined, message: err.stack ?? err.message };
+  return { name: 'Error', code: undefined, message: String(err) };
+}
+
 /** An error from a worker, rebuilt so the CLI maps it to the same exit code and message. */
 export function reviveError(e: WorkerError): Error {
   const err =

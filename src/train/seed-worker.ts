@@ -3,9 +3,8 @@
 
 import { parentPort } from 'node:worker_threads';
 import { loadRDKit } from '../chem/rdkit.js';
-import { MolgroveError } from '../errors.js';
 import { prepareRun, type RunContext, runSeed } from './finetune.js';
-import type { FromWorker, ToWorker } from './seed-pool.js';
+import { describeError as describe, type FromWorker, type ToWorker } from './seed-pool.js';
 
 const port = parentPort!;
 const abort = new AbortController();
@@ -36,9 +35,3 @@ port.on('message', (msg: ToWorker) => {
       return;
   }
 });
-
-function describe(err: unknown): { name: string; code: string | undefined; message: string } {
-  if (err instanceof MolgroveError) return { name: err.name, code: err.code, message: err.message };
-  if (err instanceof Error) return { name: err.name, code: undefined, message: err.stack ?? err.message };
-  return { name: 'Error', code: undefined, message: String(err) };
-}
