@@ -19,9 +19,13 @@ function collect(dir) {
 const files = collect(root);
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 const stream = run({ files, concurrency: 2 });
 stream.on('test:pass', (t) => {
-  if (t.details?.type !== 'suite') passed++;
+  if (t.details?.type === 'suite') return;
+  // A skipped test is not a passed one: counted apart, and named in a line of its own.
+  if (t.skip !== undefined && t.skip !== false) skipped++;
+  else passed++;
 });
 stream.on('test:fail', (t) => {
   if (t.details?.type !== 'suite') failed++;
@@ -30,6 +34,7 @@ const report = stream.compose(spec);
 report.pipe(process.stdout, { end: false });
 // The closing line goes out after the reporter has flushed, so it is the last line printed.
 report.on('end', () => {
+  if (skipped > 0) console.log(`${skipped} skipped (see the reasons above)`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = failed > 0 || files.length === 0 ? 1 : 0;
 });

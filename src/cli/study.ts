@@ -17,6 +17,7 @@ import { ConfigError } from '../errors.js';
 import { estimatePlan, formatDuration, type PlanEstimate, pretrainLabel } from '../study/estimate.js';
 import { type PlannedFinetune, planStudy, type StudyPlan } from '../study/plan.js';
 import { loadStudy, STUDY_PRESETS } from '../study/presets.js';
+import { runStudyOnQueue } from '../study/queue-runner.js';
 import {
   buildReport,
   loadStudyFile,
@@ -209,11 +210,13 @@ interface ReportOptions {
   study?: string;
   preset?: string;
   set: string[];
+  html: boolean;
 }
 
 /**
  * `study report <dir>`: the tables, comparisons and verdicts of a study folder's results so far;
- * writes report.md and report.json there and prints the Markdown (or the JSON model).
+ * writes report.md, report.json and report.html (tables and plots, self-contained; --no-html skips
+ * it) there and prints the Markdown (or the JSON model).
  */
 export function registerStudyReport(study: Command): void {
   study
@@ -234,6 +237,7 @@ export function registerStudyReport(study: Command): void {
       [],
     )
     .option('--json', 'print the report model (report.json) instead of the Markdown')
+    .option('--no-html', 'skip report.html (its plots read every run’s curve files)')
     .action(async (dir: string, opts: ReportOptions) => {
       const alpha = Number(opts.alpha);
       if (!(alpha > 0 && alpha < 1))
@@ -265,11 +269,15 @@ export function registerStudyReport(study: Command): void {
       });
       const markdown = renderMarkdown(report);
       await writeReport(dir, report, markdown);
+      const written = [join(dir, REPORT_MARKDOWN_FILE), join(dir, REPORT_JSON_FILE)];
+      if (opts.html) {
+        // Loaded here: vega is only needed by this command.
+        const { buildHtmlReport, writeHtmlReport } = await import('../study/report-html.js');
+        written.push(await writeHtmlReport(dir, await buildHtmlReport(resolve(dir), report)));
+      }
       if (opts.json) printJson(report);
       else process.stdout.write(markdown);
-      process.stderr.write(
-        `study: wrote ${join(dir, REPORT_MARKDOWN_FILE)} and ${join(dir, REPORT_JSON_FILE)}\n`,
-      );
+      process.stderr.write(`study: wrote ${written.join(', ')}\n`);
     });
 }
 
@@ -278,6 +286,7 @@ interface RunOptions {
   set: string[];
   out: string;
   jobs?: string;
+  queue?: string;
 }
 
 export function registerStudyRun(study: Command): void {
@@ -292,10 +301,18 @@ export function registerStudyRun(study: Command): void {
       '--jobs <n>',
       `fine-tunes at once, each in a worker thread; 1: one at a time with the engine's threads (default ${DEFAULT_JOBS()})`,
     )
+    .option(
+      '--queue <url>',
+      'distribute: put the runs on a Redis queue (redis://host:port) for `molgrove worker`s and record their results; --out must be a folder every worker reaches',
+    )
     .action(async (file: string | undefined, opts: RunOptions) => {
       const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
       if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1))
         throw new ConfigError(`--jobs must be an integer ≥ 1, got '${opts.jobs}'`);
+      if (jobs !== undefined && opts.queue !== undefined)
+        throw new ConfigError(
+          '--jobs is for the local runner; with --queue, each `molgrove worker` takes --jobs',
+        );
       const s = loadStudy({
         ...(file === undefined ? {} : { file }),
         ...(opts.preset === undefined ? {} : { preset: opts.preset }),
@@ -314,18 +331,25 @@ export function registerStudyRun(study: Command): void {
       process.on('SIGINT', onSigint);
       let outcome: Awaited<ReturnType<typeof runStudy>>;
       try {
-        outcome = await runStudy(plan, {
+        const common = {
           out: opts.out,
-          ...(jobs === undefined ? {} : { jobs }),
           signal: ac.signal,
-          onEvent: (e) => renderStudyEvent(s.name, e),
-        });
+          onEvent: (e: StudyEvent) => renderStudyEvent(s.name, e),
+        };
+        outcome =
+          opts.queue === undefined
+            ? await runStudy(plan, { ...common, ...(jobs === undefined ? {} : { jobs }) })
+            : await runStudyOnQueue(plan, { ...common, queue: opts.queue });
       } finally {
         process.off('SIGINT', onSigint);
       }
       for (const w of outcome.store.warnings) process.stderr.write(`study: ${w}\n`);
       if (outcome.interrupted) {
-        process.stderr.write(`study ${s.name}: stopped cleanly; rerun the same command to resume\n`);
+        process.stderr.write(
+          opts.queue === undefined
+            ? `study ${s.name}: stopped cleanly; rerun the same command to resume\n`
+            : `study ${s.name}: stopped; queued runs stay with the workers, rerun the same command to collect their results\n`,
+        );
         // 130 = interrupted by SIGINT; program.ts has no code for it, so exit here (all is written).
         process.exit(130);
       }
@@ -354,7 +378,9 @@ export function renderStudyEvent(name: string, e: StudyEvent): void {
           `${e.finetunes.total} fine-tunes (${e.finetunes.done} done); ` +
           (e.mode === 'workers'
             ? `${e.jobs} fine-tunes at once in worker threads`
-            : "fine-tunes one at a time with the engine's threads"),
+            : e.mode === 'queue'
+              ? 'runs go to the queue for `molgrove worker`s'
+              : "fine-tunes one at a time with the engine's threads"),
       );
       return;
     case 'started':
@@ -385,6 +411,9 @@ export function renderStudyEvent(name: string, e: StudyEvent): void {
       return;
     case 'interrupted':
       out(`study ${name}: interrupted with ${e.done}/${e.total} runs recorded`);
+      return;
+    case 'queued':
+      out(`queued ${e.kind} ${e.label} (${e.key})`);
       return;
     case 'skipped':
       return;

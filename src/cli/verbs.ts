@@ -10,6 +10,7 @@ import { registerPredict } from './predict.js';
 import { registerPretrain } from './pretrain.js';
 import { registerSplit } from './split.js';
 import { registerStudy } from './study.js';
+import { registerWorker } from './worker.js';
 
 export function registerVerbs(program: Command): void {
   registerDatasets(program);
@@ -22,4 +23,5 @@ export function registerVerbs(program: Command): void {
   registerBuildVocab(program);
   registerPretrain(program);
   registerStudy(program);
+  registerWorker(program);
 }

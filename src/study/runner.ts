@@ -46,10 +46,15 @@ export type StudyEvent =
       readonly pretrains: { readonly done: number; readonly total: number };
       readonly finetunes: { readonly done: number; readonly total: number };
       readonly jobs: number;
-      /** Fine-tunes in worker threads ('workers', jobs > 1) or in this thread ('threads'). */
-      readonly mode: 'workers' | 'threads';
+      /**
+       * Fine-tunes in worker threads ('workers', jobs > 1), in this thread ('threads'), or by
+       * `molgrove worker`s through a queue ('queue', queue-runner.ts; jobs 0).
+       */
+      readonly mode: 'workers' | 'threads' | 'queue';
     }
   | { readonly type: 'skipped'; readonly kind: RunKind; readonly key: string; readonly label: string }
+  /** Put on the queue for workers (queue-runner.ts). */
+  | { readonly type: 'queued'; readonly kind: RunKind; readonly key: string; readonly label: string }
   | ({
       readonly type: 'started';
       readonly kind: RunKind;
