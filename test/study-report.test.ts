@@ -221,17 +221,18 @@ describe('study report model', () => {
     const t = buildReport(folder.plan, results, { test: 't' });
     const gain = find(t, 'bbbp', 'motif', 'scaffold');
     assert.ok(gain.significant);
+    // On the tables' scale: ROC-AUC ×100 with one decimal, RMSE raw with three.
     assert.equal(
       gain.verdict,
-      `significant at α = 0.05 (Holm-adjusted paired t p = ${formatP(gain.pHolm)}); mean gain +0.1`,
+      `significant at α = 0.05 (Holm-adjusted paired t p = ${formatP(gain.pHolm)}); mean gain +10.0`,
     );
     const loss = find(t, 'esol', 'motif', 'scaffold');
     assert.ok(loss.significant);
-    assert.match(loss.verdict, /^significant at α = 0\.05 .*; mean gain -0\.5$/);
+    assert.match(loss.verdict, /^significant at α = 0\.05 .*; mean gain -0\.500$/);
     const weak = find(t, 'bbbp', 'attrmask', 'scaffold');
     assert.equal(
       weak.verdict,
-      `not significant at α = 0.05 (Holm-adjusted paired t p = ${formatP(weak.pHolm)}); mean gain +0.02`,
+      `not significant at α = 0.05 (Holm-adjusted paired t p = ${formatP(weak.pHolm)}); mean gain +2.0`,
     );
     const scaffold = t.tables[0]!;
     const motifRow = scaffold.rows.find((row) => row.value === 'motif')!;

@@ -16,16 +16,9 @@ import { writeFileAtomic } from '../util/atomic.js';
 import type { ComparisonEntry, ReportTable, StudyReport } from './report.js';
 import { showValue } from './report.js';
 import { loadCurves } from './report-curves.js';
-import {
-  averageGainText,
-  cellText,
-  formatScore,
-  GAIN_MARK,
-  LOSS_MARK,
-  MISSING,
-  metricLabel,
-} from './report-markdown.js';
+import { averageGainText, cellText, GAIN_MARK, LOSS_MARK } from './report-markdown.js';
 import { type Plot, reportPlots, type VegaLiteSpec } from './report-plots.js';
+import { formatScore, MISSING, metricLabel } from './score-format.js';
 import { formatP } from './stats/index.js';
 
 export const REPORT_HTML_FILE = 'report.html';

@@ -14,36 +14,13 @@ import {
   showValue,
   type TableCell,
 } from './report.js';
+import { formatScore, isPercentMetric, MISSING, metricLabel } from './score-format.js';
 import type { AverageGain } from './stats/index.js';
 import { formatP } from './stats/index.js';
 
 /** Marks of significant gains and losses in the tables. */
 export const GAIN_MARK = '▲';
 export const LOSS_MARK = '▼';
-/** A cell or number with nothing to show (no finished run, undefined statistic). */
-export const MISSING = '–';
-
-const PERCENT_METRICS = new Set(['roc-auc', 'prc-auc', 'accuracy']);
-const METRIC_LABELS: Readonly<Record<string, string>> = {
-  'roc-auc': 'ROC-AUC',
-  'prc-auc': 'PRC-AUC',
-  accuracy: 'accuracy',
-  rmse: 'RMSE',
-  mae: 'MAE',
-  r2: 'R²',
-};
-
-export const metricLabel = (m: string): string => METRIC_LABELS[m] ?? m;
-
-/** A score or gain as printed: ×100 with one decimal on 0–1 metrics, else three decimals. */
-export function formatScore(x: number, metric: string, signed = false): string {
-  if (!Number.isFinite(x)) return MISSING;
-  const text = PERCENT_METRICS.has(metric) ? (x * 100).toFixed(1) : x.toFixed(3);
-  // −0.0 reads as a loss that is not there.
-  const clean = /^-0\.0+$/.test(text) ? text.slice(1) : text;
-  return signed && !clean.startsWith('-') ? `+${clean}` : clean;
-}
-
 const pText = (p: number) => (Number.isFinite(p) ? formatP(p) : MISSING);
 const escapeCell = (s: string) => s.replaceAll('|', '\\|');
 
@@ -125,7 +102,7 @@ function comparisonTable(report: StudyReport, table: ReportTable): string[] {
 
 function legend(report: StudyReport): string[] {
   const metrics = [...new Set(report.cells.map((c) => c.metric))];
-  const percent = metrics.filter((m) => PERCENT_METRICS.has(m)).map(metricLabel);
+  const percent = metrics.filter(isPercentMetric).map(metricLabel);
   const out = [
     `Cells: test ${metrics.map(metricLabel).join(' / ')} of each seed, mean ± std over seeds (population std)` +
       (percent.length > 0 ? `; ${percent.join(', ')} ×100.` : '.'),

@@ -15,7 +15,7 @@
 
 import { type CellStats, type ReportTable, type StudyReport, showValue } from './report.js';
 import type { EpochPoint, ReportCurves, StageCurve } from './report-curves.js';
-import { formatScore, metricLabel } from './report-markdown.js';
+import { isPercentMetric, metricLabel } from './score-format.js';
 
 /** A Vega-Lite spec as plain JSON (vega-lite checks it when compiling). */
 export type VegaLiteSpec = Readonly<Record<string, unknown>>;
@@ -76,7 +76,7 @@ const PANEL_WIDTH = 220;
 const PANEL_HEIGHT = 150;
 
 /** The tables' scale of a metric: formatScore's rule (×100 on 0–1 metrics), not a second copy of it. */
-export const scaleOf = (metric: string): number => (formatScore(1, metric) === '100.0' ? 100 : 1);
+export const scaleOf = (metric: string): number => (isPercentMetric(metric) ? 100 : 1);
 const scaled = (x: number, metric: string) => x * scaleOf(metric);
 const finiteOrNull = (x: number, metric: string) => (Number.isFinite(x) ? scaled(x, metric) : null);
 

@@ -29,6 +29,7 @@ import { VERSION } from '../version.js';
 import { applyOverrides, parseStudy, readStudyObject, type Study, studyBaseDir } from './definition.js';
 import type { PlannedFinetune, PlannedPretrain, StudyPlan } from './plan.js';
 import { loadStudy } from './presets.js';
+import { formatScore } from './score-format.js';
 import {
   type AverageGain,
   averageGain,
@@ -461,6 +462,8 @@ export function buildReport(
       ...(options.alpha === undefined ? {} : { alpha: options.alpha }),
       ...(options.test === undefined ? {} : { primary: options.test }),
       bootstrap: { ...options.bootstrap },
+      // On the tables' scale: "mean gain +2.9" beside a Δ column of +2.9, not +0.0292.
+      formatGain: (g, metric) => formatScore(g, metric, true),
     },
   );
   const comparisons = pending.map((p, id): ComparisonEntry => {

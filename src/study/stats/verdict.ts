@@ -41,6 +41,8 @@ export interface StudyStatsOptions {
   wilcoxonP?: 'scipy' | 'exact';
   /** Bootstrap resamples (default 10,000), confidence (default 0.95) and seed (default 0). */
   bootstrap?: { resamples?: number; confidence?: number; seed?: number };
+  /** How the verdict prints a mean gain of a metric (default: 3 significant digits, raw scale). */
+  formatGain?: (gain: number, metric: string) => string;
 }
 
 export interface ComparisonResult {
@@ -88,6 +90,7 @@ export function studyStats(comparisons: readonly Comparison[], options: StudySta
     throw new ConfigError(`wilcoxonP must be 'scipy' or 'exact', got ${String(wilcoxonP)}`);
   const boot = options.bootstrap ?? {};
   const seed = boot.seed ?? 0;
+  const formatGain = options.formatGain ?? rawGain;
 
   const partial = comparisons.map((c) => {
     const what = `${c.dataset}/${c.arm}/${c.metric}`;
@@ -129,7 +132,7 @@ export function studyStats(comparisons: readonly Comparison[], options: StudySta
       verdict:
         untestable !== null
           ? `not testable: ${untestable}`
-          : verdictLine(significant, alpha, primary, pHolm, ttest.meanDiff),
+          : verdictLine(significant, alpha, primary, pHolm, formatGain(ttest.meanDiff, c.metric)),
     };
   });
   return {
@@ -162,15 +165,16 @@ function notTestableReason(
   return null;
 }
 
+const rawGain = (g: number): string => `${g >= 0 ? '+' : ''}${Number(g.toPrecision(3))}`;
+
 function verdictLine(
   significant: boolean,
   alpha: number,
   primary: PrimaryTest,
   pHolm: number,
-  meanGain: number,
+  gain: string,
 ): string {
   const test = primary === 't' ? 'paired t' : 'Wilcoxon';
-  const gain = `${meanGain >= 0 ? '+' : ''}${Number(meanGain.toPrecision(3))}`;
   return `${significant ? 'significant' : 'not significant'} at α = ${alpha} (Holm-adjusted ${test} p = ${formatP(pHolm)}); mean gain ${gain}`;
 }
 
