@@ -2,7 +2,16 @@
  * Errors are data: every failure molgrove reports has a stable `code` the CLI maps to an exit code
  * (usage/config → 2, everything else → 1) and callers can branch on without parsing messages.
  */
-export type ErrorCode = 'INVALID_SMILES' | 'SHAPE' | 'CONFIG' | 'DATASET' | 'CHECKPOINT' | 'USAGE' | 'IO';
+export type ErrorCode =
+  | 'INVALID_SMILES'
+  | 'SHAPE'
+  | 'CONFIG'
+  | 'DATASET'
+  | 'CHECKPOINT'
+  | 'USAGE'
+  | 'IO'
+  /** Stopped cleanly on request (Ctrl-C), everything written: exit 130, as a shell reports SIGINT. */
+  | 'INTERRUPTED';
 
 export class MolgroveError extends Error {
   readonly code: ErrorCode;
@@ -49,7 +58,8 @@ export function unknownChoice(kind: string, name: string, choices: readonly stri
   return new ConfigError(`unknown ${kind} '${name}'; choose one of: ${choices.join(', ')}`);
 }
 
-export function exitCodeFor(err: unknown): 1 | 2 {
+export function exitCodeFor(err: unknown): 1 | 2 | 130 {
+  if (err instanceof MolgroveError && err.code === 'INTERRUPTED') return 130;
   if (err instanceof MolgroveError && (err.code === 'CONFIG' || err.code === 'USAGE')) return 2;
   return 1;
 }

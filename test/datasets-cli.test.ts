@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { addDatasetOptions, loadDatasetFromOptions } from '../src/cli/dataset-options.js';
 import { parseColumnList } from '../src/data/csv.js';
 import { listDatasets } from '../src/data/registry.js';
-import { ConfigError, exitCodeFor } from '../src/errors.js';
+import { ConfigError, exitCodeFor, MolgroveError } from '../src/errors.js';
 import { NO_SHARED_DATA, REPO_ROOT, SHARED_DATA_DIR } from './helpers/shared-data.js';
 
 const MAIN = join(REPO_ROOT, 'dist/src/cli/main.js');
@@ -88,6 +88,13 @@ describe('dataset options', () => {
     for (const flag of ['--dataset', '--csv', '--smiles-column', '--target-columns', '--task-type']) {
       assert.ok(help.includes(flag), flag);
     }
+  });
+
+  test('exit codes: usage 2, runtime 1, a clean stop on Ctrl-C 130', () => {
+    assert.equal(exitCodeFor(new ConfigError('x')), 2);
+    assert.equal(exitCodeFor(new MolgroveError('IO', 'x')), 1);
+    assert.equal(exitCodeFor(new Error('x')), 1);
+    assert.equal(exitCodeFor(new MolgroveError('INTERRUPTED', 'x')), 130);
   });
 
   test('usage mistakes are ConfigErrors (exit code 2)', async () => {

@@ -1,7 +1,7 @@
 /**
  * The `molgrove` program as a function, so that tests can run verbs in-process; src/cli/main.ts is
  * the binary around it. Each verb lives in its own file under src/cli/ and registers itself in verbs.ts.
- * Exit codes: 0 ok, 1 runtime error, 2 usage/config error.
+ * Exit codes: 0 ok, 1 runtime error, 2 usage/config error, 130 stopped cleanly on Ctrl-C.
  */
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, MolgroveError } from '../errors.js';

@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '../errors.js';
+import { ConfigError, MolgroveError } from '../errors.js';
 import { estimatePlan, formatDuration, type PlanEstimate, pretrainLabel } from '../study/estimate.js';
 import { type PlannedFinetune, planStudy, type StudyPlan } from '../study/plan.js';
 import { loadStudy, STUDY_PRESETS } from '../study/presets.js';
@@ -344,15 +344,13 @@ export function registerStudyRun(study: Command): void {
         process.off('SIGINT', onSigint);
       }
       for (const w of outcome.store.warnings) process.stderr.write(`study: ${w}\n`);
-      if (outcome.interrupted) {
-        process.stderr.write(
+      if (outcome.interrupted)
+        throw new MolgroveError(
+          'INTERRUPTED',
           opts.queue === undefined
-            ? `study ${s.name}: stopped cleanly; rerun the same command to resume\n`
-            : `study ${s.name}: stopped; queued runs stay with the workers, rerun the same command to collect their results\n`,
+            ? `study ${s.name}: stopped cleanly; rerun the same command to resume`
+            : `study ${s.name}: stopped; queued runs stay with the workers, rerun the same command to collect their results`,
         );
-        // 130 = interrupted by SIGINT; program.ts has no code for it, so exit here (all is written).
-        process.exit(130);
-      }
       if (outcome.failed.length > 0)
         throw new Error(
           `study ${s.name}: ${outcome.failed.length} run(s) failed (rerun to retry them): ` +
