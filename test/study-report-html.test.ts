@@ -12,7 +12,6 @@ import { planStudy, type StudyPlan } from '../src/study/plan.js';
 import { buildReport, type StudyReport } from '../src/study/report.js';
 import { loadCurves, readJsonLines } from '../src/study/report-curves.js';
 import { buildHtmlReport, escapeHtml, renderHtml, renderPlots } from '../src/study/report-html.js';
-import { cellText, GAIN_MARK, LOSS_MARK } from '../src/study/report-markdown.js';
 import {
   curveRows,
   effectPlots,
@@ -24,8 +23,10 @@ import {
   pretrainLossPlot,
   reportPlots,
 } from '../src/study/report-plots.js';
+import { cellText, GAIN_MARK, LOSS_MARK } from '../src/study/report-text.js';
 import { ResultStore } from '../src/study/store.js';
 import { runCli } from './helpers/cli.js';
+import { recordFinetune } from './helpers/study-results.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'molgrove-study-html-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -69,15 +70,7 @@ async function makeFolder(name: string): Promise<{ dir: string; plan: StudyPlan 
     );
     // A blank line and a torn last line (a run still writing): skipped.
     writeFileSync(join(seedDir, 'epochs.jsonl'), `${epochs.join('\n')}\n\n{"epoch":3,"va`);
-    await store.record({
-      key: f.key,
-      kind: 'finetune',
-      config: f.config,
-      metrics: { test, valid: test, metric: f.dataset === 'esol' ? 'rmse' : 'roc-auc' },
-      seconds: 1,
-      pretrain: f.pretrain,
-      info: { dir: `runs/${f.key}` },
-    });
+    await recordFinetune(store, f, test);
   }
   const pre = plan.pretrains[0]!;
   const stage = join(dir, 'runs', pre.key, 'stage-1-attrmask');

@@ -11,6 +11,7 @@ import { renderMarkdown } from '../src/study/report-markdown.js';
 import { formatP } from '../src/study/stats/index.js';
 import { ResultStore } from '../src/study/store.js';
 import { runCli } from './helpers/cli.js';
+import { recordFinetune } from './helpers/study-results.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'molgrove-study-report-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -66,15 +67,7 @@ async function makeFolder(
   for (const f of plan.finetunes) {
     const test = score(f.dataset, f.axes['objective'] as string, f.axes['split'] as string, f.seed);
     if (test === null) continue;
-    await store.record({
-      key: f.key,
-      kind: 'finetune',
-      config: f.config,
-      metrics: { test, valid: test, metric: f.dataset === 'esol' ? 'rmse' : 'roc-auc' },
-      seconds: 1,
-      pretrain: f.pretrain,
-      info: { dir: `runs/${f.key}` },
-    });
+    await recordFinetune(store, f, test);
   }
   const attrmask = plan.pretrains.find((p) => p.config.stages[0]!.objective === 'attrmask')!;
   await store.record({

@@ -28,7 +28,7 @@ import {
   resultsQueueName,
   runJobId,
 } from './queue.js';
-import { finetuneLabel, type StudyEvent, type StudyOutcome } from './runner.js';
+import { finetuneLabel, type StudyEvent, type StudyOutcome, startCounts } from './runner.js';
 import { ResultStore } from './store.js';
 
 export interface QueueStudyOptions {
@@ -45,20 +45,12 @@ export async function runStudyOnQueue(plan: StudyPlan, options: QueueStudyOption
   const connection = redisConnection(options.queue);
   const store = await ResultStore.open(out);
   const emit = options.onEvent ?? (() => undefined);
-  const pending = store.pending(plan);
-  const total = plan.pretrains.length + plan.finetunes.length;
-  const skipped = total - pending.pretrains.length - pending.finetunes.length;
+  const { pending, total, skipped, event } = startCounts(plan, store, 0, 'queue');
   let done = skipped;
   let recorded = 0;
   const failed: { kind: RunKind; key: string; error: string }[] = [];
   const counts = () => ({ done, total });
-  emit({
-    type: 'plan',
-    pretrains: { done: plan.pretrains.length - pending.pretrains.length, total: plan.pretrains.length },
-    finetunes: { done: plan.finetunes.length - pending.finetunes.length, total: plan.finetunes.length },
-    jobs: 0,
-    mode: 'queue',
-  });
+  emit(event);
 
   const labels = new Map<string, string>();
   for (const p of plan.pretrains) labels.set(p.key, pretrainLabel(p).replace(/^pretrain /, ''));

@@ -1,6 +1,6 @@
 /**
  * report.html: the study report as one self-contained page, for a browser with no network. The
- * tables as the Markdown prints them (report-markdown.ts helpers), the plots (report-plots.ts)
+ * tables as the Markdown prints them (report-text.ts), the plots (report-plots.ts)
  * rendered to inline SVG with vega in Node, the comparisons, the pretrainings and the resolved
  * configs. No external reference at all: styles and the one script are inline, a Content-Security-
  * Policy forbids loading anything, and every text from the study is escaped.
@@ -13,13 +13,21 @@ import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../util/atomic.js';
-import type { ComparisonEntry, ReportTable, StudyReport } from './report.js';
-import { showValue } from './report.js';
+import { type StudyReport, showValue } from './report.js';
 import { loadCurves } from './report-curves.js';
-import { averageGainText, cellText, GAIN_MARK, LOSS_MARK } from './report-markdown.js';
 import { type Plot, reportPlots, type VegaLiteSpec } from './report-plots.js';
-import { formatScore, MISSING, metricLabel } from './score-format.js';
-import { formatP } from './stats/index.js';
+import {
+  comparisonsNote,
+  comparisonTable,
+  GAIN_MARK,
+  LOSS_MARK,
+  legendLines,
+  pretrainTable,
+  scoreTable,
+  studyFacts,
+  type TextTable,
+} from './report-text.js';
+import { formatScore } from './score-format.js';
 
 export const REPORT_HTML_FILE = 'report.html';
 
@@ -80,106 +88,36 @@ const marked = (text: string) =>
     .replaceAll(GAIN_MARK, `<span class="gain">${GAIN_MARK}</span>`)
     .replaceAll(LOSS_MARK, `<span class="loss">${LOSS_MARK}</span>`);
 
-function htmlTable(header: readonly string[], rows: readonly (readonly string[])[], cls?: string): string {
+function htmlTable({ header, rows }: TextTable, cls?: string): string {
   const head = `<tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${marked(c)}</td>`).join('')}</tr>`).join('\n');
   return tag('table', `<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>`, cls);
 }
 
-const pText = (p: number) => (Number.isFinite(p) ? formatP(p) : MISSING);
-
-/** The papers' layout, as report-markdown.ts prints it. */
-function mainTable(report: StudyReport, table: ReportTable): string {
-  const withGain = report.study.baseline !== null;
-  const header = [
-    report.rowAxis ?? '',
-    ...table.datasets.map((d) => `${d.dataset} (${metricLabel(d.metric)})`),
-    ...(withGain ? ['average gain'] : []),
-  ];
-  const rows = table.rows.map((row) => [
-    row.isBaseline ? `${row.label} (baseline)` : row.label,
-    ...row.cells.map((c) =>
-      cellText(
-        report.cells[c.cell]!,
-        c.comparison === null ? undefined : report.comparisons[c.comparison],
-        c.mark,
-      ),
-    ),
-    ...(withGain ? [row.isBaseline ? MISSING : averageGainText(row.averageGains)] : []),
-  ]);
-  return htmlTable(header, rows, 'scores');
-}
-
-function comparisonRow(c: ComparisonEntry): string[] {
-  const unpaired = c.missingInArm.length + c.missingInBaseline.length;
-  const ci = `[${formatScore(c.ci.low, c.metric, true)}, ${formatScore(c.ci.high, c.metric, true)}]`;
-  return [
-    showValue(c.arm),
-    c.dataset,
-    unpaired > 0 ? `${c.n} (${unpaired} unpaired)` : String(c.n),
-    c.n === 0 ? MISSING : formatScore(c.meanGain, c.metric, true),
-    c.n === 0 ? MISSING : ci,
-    pText(c.tP),
-    pText(c.wilcoxonP),
-    pText(c.pHolm),
-    c.verdict,
-  ];
-}
-
-function comparisonTable(report: StudyReport, table: ReportTable): string {
-  const header = [
-    report.rowAxis ?? '',
-    'dataset',
-    'pairs',
-    'Δ',
-    '95% CI',
-    't p',
-    'Wilcoxon p',
-    'Holm p',
-    'verdict',
-  ];
-  return htmlTable(header, report.comparisons.filter((c) => c.table === table.id).map(comparisonRow), 'cmp');
-}
-
-function legend(report: StudyReport): string {
-  const metrics = [...new Set(report.cells.map((c) => c.metric))];
-  const lines = [
-    `Cells: test ${metrics.map(metricLabel).join(' / ')} of each seed, mean ± std over seeds (population std); ` +
-      '0–1 scores ×100, as the papers print them.',
-  ];
-  const b = report.study.baseline;
-  if (b) {
-    const test = report.test === 't' ? 'paired t-test' : 'Wilcoxon signed-rank test';
-    lines.push(
-      `Δ: mean paired gain over the baseline ${b.axis} = ${showValue(b.value)}, paired by seed (positive = better); ` +
-        'average gain: mean ± std over datasets of Δ (Sun et al. 2022).',
-      `${GAIN_MARK} / ${LOSS_MARK}: significant gain / loss at α = ${report.alpha} (${test}, Holm-adjusted over the ` +
-        `${report.familySize} testable comparisons of this report).`,
-    );
-  }
-  lines.push(`${MISSING}: no finished run; [n/N]: n of N seeds finished.`);
-  return tag('ul', lines.map((l) => tag('li', marked(l))).join(''), 'legend');
-}
+const legend = (report: StudyReport): string =>
+  tag(
+    'ul',
+    legendLines(report)
+      .map((l) => tag('li', marked(l)))
+      .join(''),
+    'legend',
+  );
 
 function headerSection(report: StudyReport): string {
   const s = report.study;
-  const fixed = Object.entries(report.fixed).map(([k, v]) => `${k} = ${showValue(v)}`);
-  const facts =
-    `Datasets: ${s.datasets.join(', ')}; seeds: ${s.seeds.join(', ')}` +
-    (fixed.length > 0 ? `; fixed: ${fixed.join(', ')}` : '') +
-    '.';
   return [
     tag('h1', `Study ${escapeHtml(s.name)}`),
     s.description ? tag('p', escapeHtml(s.description)) : '',
     tag('p', tag('strong', `${escapeHtml(report.progress)}.`)),
-    tag('p', escapeHtml(facts)),
+    tag('p', escapeHtml(studyFacts(report))),
     ...report.warnings.map((w) => tag('p', `warning: ${escapeHtml(w)}`, 'warning')),
   ].join('\n');
 }
 
 function tablesSection(report: StudyReport): string {
   const parts = [tag('h2', 'Scores'), legend(report)];
-  for (const t of report.tables) parts.push(tag('h3', escapeHtml(t.title)), mainTable(report, t));
+  for (const t of report.tables)
+    parts.push(tag('h3', escapeHtml(t.title)), htmlTable(scoreTable(report, t), 'scores'));
   return parts.join('\n');
 }
 
@@ -201,39 +139,19 @@ function plotsSection(plots: readonly RenderedPlot[]): string {
 }
 
 function comparisonsSection(report: StudyReport): string {
-  if (report.comparisons.length === 0) return '';
-  const parts = [
-    tag('h2', 'Comparisons with the baseline'),
-    tag(
-      'p',
-      escapeHtml(
-        `95% CI: percentile bootstrap of the mean gain (${report.comparisons[0]!.ci.resamples} resamples). ` +
-          `Verdicts use the ${report.test === 't' ? 'paired t' : 'Wilcoxon'} p, Holm-adjusted over ` +
-          `${report.familySize} comparisons; t p and Wilcoxon p are unadjusted.`,
-      ),
-    ),
-  ];
+  const note = comparisonsNote(report);
+  if (note === null) return '';
+  const parts = [tag('h2', 'Comparisons with the baseline'), tag('p', escapeHtml(note))];
   for (const t of report.tables) {
     if (report.tables.length > 1) parts.push(tag('h3', escapeHtml(t.title)));
-    parts.push(comparisonTable(report, t));
+    parts.push(htmlTable(comparisonTable(report, t), 'cmp'));
   }
   return parts.join('\n');
 }
 
 function pretrainsSection(report: StudyReport): string {
   if (report.pretrains.length === 0) return '';
-  const rows = report.pretrains.map((p) => [
-    p.key,
-    p.objective,
-    p.inputs.join(' + '),
-    String(p.usedBy),
-    p.done ? 'yes' : 'no',
-    p.lossFiles?.map((f) => f.file).join(', ') ?? MISSING,
-  ]);
-  return [
-    tag('h2', 'Pretrainings'),
-    htmlTable(['key', 'objective', 'inputs', 'used by', 'done', 'loss curves'], rows),
-  ].join('\n');
+  return [tag('h2', 'Pretrainings'), htmlTable(pretrainTable(report))].join('\n');
 }
 
 const jsonBlock = (v: unknown) => tag('pre', escapeHtml(JSON.stringify(v, null, 2)));

@@ -147,6 +147,26 @@ class Pace {
   }
 }
 
+/** What a runner starts from: the runs left, how many are done, and the 'plan' event saying so. */
+export function startCounts(
+  plan: StudyPlan,
+  store: ResultStore,
+  jobs: number,
+  mode: 'workers' | 'threads' | 'queue',
+) {
+  const pending = store.pending(plan);
+  const total = plan.pretrains.length + plan.finetunes.length;
+  const skipped = total - pending.pretrains.length - pending.finetunes.length;
+  const event: StudyEvent = {
+    type: 'plan',
+    pretrains: { done: plan.pretrains.length - pending.pretrains.length, total: plan.pretrains.length },
+    finetunes: { done: plan.finetunes.length - pending.finetunes.length, total: plan.finetunes.length },
+    jobs,
+    mode,
+  };
+  return { pending, total, skipped, event };
+}
+
 /** Runs (or resumes) every pending run of the plan; see the file comment. */
 export async function runStudy(plan: StudyPlan, options: RunStudyOptions): Promise<StudyOutcome> {
   const out = resolve(options.out);
@@ -154,9 +174,7 @@ export async function runStudy(plan: StudyPlan, options: RunStudyOptions): Promi
   const jobs = Math.max(1, Math.floor(options.jobs ?? DEFAULT_JOBS()));
   const emit = options.onEvent ?? (() => undefined);
   const signal = options.signal;
-  const pending = store.pending(plan);
-  const total = plan.pretrains.length + plan.finetunes.length;
-  const skipped = total - pending.pretrains.length - pending.finetunes.length;
+  const { pending, total, skipped, event } = startCounts(plan, store, jobs, jobs > 1 ? 'workers' : 'threads');
   let done = skipped;
   let recorded = 0;
   const failed: { kind: RunKind; key: string; error: string }[] = [];
@@ -174,13 +192,7 @@ export async function runStudy(plan: StudyPlan, options: RunStudyOptions): Promi
     return s;
   };
 
-  emit({
-    type: 'plan',
-    pretrains: { done: plan.pretrains.length - pending.pretrains.length, total: plan.pretrains.length },
-    finetunes: { done: plan.finetunes.length - pending.finetunes.length, total: plan.finetunes.length },
-    jobs,
-    mode: jobs > 1 ? 'workers' : 'threads',
-  });
+  emit(event);
   for (const p of plan.pretrains)
     if (store.has(p.key))
       emit({
