@@ -12,6 +12,7 @@ import { Queue } from 'bullmq';
 import { parseStudy } from '../src/study/definition.js';
 import { planStudy } from '../src/study/plan.js';
 import {
+  checkRedis,
   QUEUED_RUN_FORMAT,
   RUNS_QUEUE,
   readQueuedRun,
@@ -55,6 +56,14 @@ describe('queue contract', () => {
     assert.equal(mapPath('/mnt/a/s1', map), '/data/a/s1');
     assert.equal(mapPath('/mnt/a', map), '/data/a');
     assert.equal(mapPath('/mnt/ab/s1', map), '/mnt/ab/s1');
+  });
+
+  test('an unreachable Redis is an error naming the URL, not an endless retry', async () => {
+    const port = await freePort();
+    await assert.rejects(
+      checkRedis(`redis://127.0.0.1:${port}`),
+      new RegExp(`cannot reach Redis at redis://127\\.0\\.0\\.1:${port}`),
+    );
   });
 
   test('job data from another format or version is refused with its id', () => {
