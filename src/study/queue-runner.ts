@@ -28,7 +28,7 @@ import {
   resultsQueueName,
   runJobId,
 } from './queue.js';
-import { finetuneLabel, type StudyEvent, type StudyOutcome, startCounts } from './runner.js';
+import { finetuneLabel, Pace, type StudyEvent, type StudyOutcome, startCounts } from './runner.js';
 import { ResultStore } from './store.js';
 
 export interface QueueStudyOptions {
@@ -59,6 +59,13 @@ export async function runStudyOnQueue(plan: StudyPlan, options: QueueStudyOption
   const outstanding = new Set<string>([...pending.pretrains, ...pending.finetunes].map((r) => r.key));
   /** Fine-tunes waiting for their pretraining, by its key. */
   const waiting = new Map<string, PlannedFinetune[]>();
+  // Over every kind at once: on a queue, pretrainings and fine-tunes overlap.
+  const pace = new Pace();
+  pace.begin();
+  const eta = (): number | null => {
+    const per = pace.perRun();
+    return per === null ? null : per * outstanding.size;
+  };
 
   const runs = new Queue(RUNS_QUEUE, { connection });
   const resultsName = resultsQueueName(out);
@@ -128,6 +135,7 @@ export async function runStudyOnQueue(plan: StudyPlan, options: QueueStudyOption
     if (isNew) recorded++;
     if (outstanding.delete(msg.key)) {
       done++;
+      pace.tick();
       emit({
         type: 'finished',
         kind: msg.kind,
@@ -135,7 +143,7 @@ export async function runStudyOnQueue(plan: StudyPlan, options: QueueStudyOption
         label,
         seconds: outcome.seconds,
         metrics: outcome.metrics,
-        etaSeconds: null,
+        etaSeconds: eta(),
         ...counts(),
       });
     }

@@ -131,8 +131,8 @@ export function finetuneLabel(f: PlannedFinetune): string {
   return [f.dataset, `seed ${f.seed}`, ...axes].join(' ');
 }
 
-/** Throughput of one kind in this session: runs finished over the wall time since its phase began. */
-class Pace {
+/** Throughput in this session: runs finished over the wall time since the phase began. */
+export class Pace {
   private start = 0;
   private runs = 0;
   begin(): void {
