@@ -3,7 +3,7 @@
 // learning-rate scale 0) left exactly as loaded while the head trains, and clear errors.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -15,6 +15,7 @@ import { loadEncoderFile, loadModelFile, saveEncoderFile } from '../src/models/m
 import type { StateDict } from '../src/models/module.js';
 import * as T from '../src/tensor/index.js';
 import { resolveConfig } from '../src/train/config.js';
+import type { TrainEvent } from '../src/train/events.js';
 import { finetune } from '../src/train/finetune.js';
 import { writeAromaticCsv } from './helpers/molecules.js';
 
@@ -70,6 +71,46 @@ test('an encoder file decides the architecture; frozen or at lr scale 0 its weig
   assert.ok(Object.keys(saved).some((k) => trained[k]!.data.some((v, i) => v !== saved[k]!.data[i])));
   const { model } = await loadModelFile(join(dir, 'seed-0', 'model.mgv'));
   assert.equal(model.spec.encoder?.options.dropout, 0.1, 'dropout stays a fine-tuning choice');
+});
+
+test('a run resumes from the same encoder moved elsewhere, and refuses another encoder at the same path', async () => {
+  const options = { ...DEFAULT_ENCODER_OPTIONS, dim: 16, layers: 2, norm: 'none' as const, dropout: 0 };
+  const input = inputSpecFor('hu', 2, 2);
+  const save = (path: string, seed: number) =>
+    saveEncoderFile(path, createEncoder('gin', input, options, new T.Rng(seed)), {
+      arch: 'gin',
+      options,
+      featurizer: 'hu',
+      input,
+    });
+  mkdirSync(join(tmp, 'site-a'));
+  await save(join(tmp, 'site-a', 'enc.mgv'), 1);
+  const dir = join(tmp, 'moved-run');
+  const config = (from: string) => resolveConfig([{ ...base, from, epochs: 3 }]);
+  const ctrl = new AbortController();
+  await assert.rejects(
+    finetune(config(join(tmp, 'site-a', 'enc.mgv')), dir, {
+      noCache: true,
+      jobs: 1,
+      signal: ctrl.signal,
+      onEvent: (e) => {
+        if (e.type === 'epoch' && e.epoch === 0) ctrl.abort();
+      },
+    }),
+    (e: unknown) => e instanceof MolgroveError,
+  );
+  // The folder holding the encoder is renamed, as when a study folder moves or a worker mounts it elsewhere.
+  renameSync(join(tmp, 'site-a'), join(tmp, 'site-b'));
+  const moved = join(tmp, 'site-b', 'enc.mgv');
+  const events: TrainEvent[] = [];
+  await finetune(config(moved), dir, { noCache: true, jobs: 1, onEvent: (e) => events.push(e) });
+  assert.ok(
+    events.some((e) => e.type === 'resume' && e.epoch === 1),
+    'resumed after epoch 0',
+  );
+
+  await save(moved, 2);
+  await assert.rejects(finetune(config(moved), dir, { noCache: true, jobs: 1 }), ConfigError);
 });
 
 test("a fine-tuned model file is a source too: its encoder's weights, frozen, come through unchanged", async () => {

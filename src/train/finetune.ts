@@ -35,6 +35,7 @@ import {
   targetsOf,
   usableRows,
 } from './data.js';
+import { withEncoderDigest } from './encoder-digest.js';
 import type { EventSink, SeedResult } from './events.js';
 import { trainSeed } from './fit.js';
 import { runSeedsInWorkers } from './seed-pool.js';
@@ -180,21 +181,33 @@ export function specFor(
   };
 }
 
-/** Writes the resolved config, refusing to reuse a folder that holds a run with another config. */
+/** Where a run folder records the digest of its `from` encoder (encoder-digest.ts). */
+const FROM_DIGEST_FILE = 'from.sha256';
+
+/**
+ * Writes the resolved config, refusing to reuse a folder that holds a run with another config. The
+ * encoder counts by its bytes, not its path: the folder records their digest beside config.json.
+ */
 async function claimRunDir(outDir: string, config: FinetuneConfig): Promise<void> {
   await mkdir(outDir, { recursive: true });
   const path = join(outDir, 'config.json');
-  const { seeds: _a, ...mine } = config;
+  const digestPath = join(outDir, FROM_DIGEST_FILE);
+  const { seeds: _a, ...mine } = withEncoderDigest(config);
   if (existsSync(path)) {
     // Re-read through the schema: options added since, at their defaults, are no difference.
     const stored = FinetuneConfigSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    const theirs = stored.success ? (({ seeds: _b, ...rest }) => rest)(stored.data) : null;
+    const known = existsSync(digestPath) ? readFileSync(digestPath, 'utf8').trim() : null;
+    const theirs = stored.success
+      ? (({ seeds: _b, ...rest }) => rest)(withEncoderDigest(stored.data, known))
+      : null;
     if (JSON.stringify(theirs) !== JSON.stringify(mine)) {
       throw new ConfigError(
         `${outDir} holds a run with a different configuration (see its config.json); choose another --out`,
       );
     }
   }
+  if (mine.from !== undefined && mine.from !== config.from)
+    await writeFileAtomic(digestPath, `${mine.from}\n`);
   await writeJsonAtomic(path, config);
 }
 

@@ -33,6 +33,7 @@ import {
 } from './checkpoint.js';
 import { type FinetuneConfig, FinetuneConfigSchema } from './config.js';
 import { makeInput, scaleTargets, type TaskData, targetsOf, trainingBatches } from './data.js';
+import { withEncoderDigest } from './encoder-digest.js';
 import type { EpochRecord, EventSink, SeedResult } from './events.js';
 import { taskLoss, viewsLoss } from './objective.js';
 
@@ -92,7 +93,7 @@ function fingerprintOf(run: SeedRun): string {
 
 function fingerprintConfig(config: FinetuneConfig): Omit<FinetuneConfig, 'seeds' | 'protocol'> {
   const { seeds: _s, protocol: _p, ...rest } = config;
-  return rest;
+  return withEncoderDigest(rest);
 }
 
 /**
