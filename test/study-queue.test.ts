@@ -154,12 +154,15 @@ describe('study run --queue with two workers, one killed mid-run', { skip: NO_SH
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  /** A `molgrove worker` process and everything it has printed so far. */
+  /**
+   * A `molgrove worker` process and everything it has printed so far. Locks of 5 s: the killed
+   * worker's run comes back quickly, yet a worker starved of CPU still renews its lock in time.
+   */
   function startWorker(): { child: ChildProcess; log: () => string; exited: Promise<number | null> } {
     const main = join(REPO_ROOT, 'dist/src/cli/main.js');
     const child = spawn(
       process.execPath,
-      [main, 'worker', '--queue', url, '--jobs', '1', '--lock-seconds', '2'],
+      [main, 'worker', '--queue', url, '--jobs', '1', '--lock-seconds', '5'],
       {
         env,
         stdio: ['ignore', 'ignore', 'pipe'],
