@@ -132,7 +132,7 @@ test('an interrupted run resumes to exactly the files of an uninterrupted one', 
         if (e.type === 'epoch' && e.epoch === 1) ctrl.abort();
       },
     }),
-    (e: unknown) => e instanceof MolgroveError && e.code === 'USAGE',
+    (e: unknown) => e instanceof MolgroveError && e.code === 'INTERRUPTED',
   );
   assert.equal(readJsonl(join(dirB, 'seed-0', 'epochs.jsonl')).length, 2);
 
@@ -365,7 +365,7 @@ test('an undefined score (NaN) stays NaN when a finished or interrupted run is r
         if (e.type === 'epoch' && e.epoch === 0) ctrl.abort();
       },
     }),
-    (e: unknown) => e instanceof MolgroveError && e.code === 'USAGE',
+    (e: unknown) => e instanceof MolgroveError && e.code === 'INTERRUPTED',
   );
   const resumed = await finetune(config, dirI, { noCache: true });
   assert.ok(Number.isNaN(resumed.test.mean), `resumed mean ${resumed.test.mean}`);

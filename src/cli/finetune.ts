@@ -14,6 +14,7 @@ import { readoutNames } from '../models/readout.js';
 import { type FinetuneConfig, PROTOCOLS, readConfigFile, resolveConfig } from '../train/config.js';
 import type { TrainEvent } from '../train/events.js';
 import { FINGERPRINT_ARCH, type FinetuneSummary, finetune } from '../train/finetune.js';
+import { runWithInterrupt } from './interrupt.js';
 import { printJson, printTable } from './output.js';
 import { parseSizes } from './split.js';
 
@@ -135,8 +136,9 @@ export function registerFinetune(program: Command): void {
     .action(async (opts: FinetuneCliOptions) => {
       const config = configFromCli(opts);
       const jobs = opts.jobs === undefined ? undefined : Math.max(1, int(opts.jobs, '--jobs') as number);
-      const summary = await runWithInterrupt((signal) =>
-        finetune(config, opts.out, { onEvent: renderEvent, signal, ...(jobs ? { jobs } : {}) }),
+      const summary = await runWithInterrupt(
+        'molgrove: stopping after this epoch; rerun to resume',
+        (signal) => finetune(config, opts.out, { onEvent: renderEvent, signal, ...(jobs ? { jobs } : {}) }),
       );
       if (opts.json) printJson(summary);
       else printSummary(summary);
@@ -164,24 +166,6 @@ export function configFromCli(opts: FinetuneCliOptions): FinetuneConfig {
   }
   const file = opts.config ? readConfigFile(opts.config) : {};
   return resolveConfig([file, flags], opts.config ? `config (${opts.config} + flags)` : 'options');
-}
-
-/** Ctrl-C once: finish the epoch, checkpoint and stop; twice: stop now (the last checkpoint stays). */
-async function runWithInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController();
-  const onSigint = (): void => {
-    if (ac.signal.aborted) process.exit(130);
-    process.stderr.write(
-      '\nmolgrove: stopping after this epoch (Ctrl-C again to stop now; rerun to resume)\n',
-    );
-    ac.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    return await fn(ac.signal);
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
 }
 
 function fmt(x: number): string {

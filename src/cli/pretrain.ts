@@ -32,6 +32,7 @@ import {
   pretrainObjective,
   type TrainerConfig,
 } from '../pretrain/trainer.js';
+import { runWithInterrupt } from './interrupt.js';
 import { printJson, printTable } from './output.js';
 
 interface PretrainCliOptions extends Record<string, unknown> {
@@ -494,13 +495,6 @@ async function runWithProgress(
   startLine: (e: Extract<PretrainEvent, { type: 'start' }>) => string,
   train: (onEvent: (e: PretrainEvent) => void, signal: AbortSignal) => Promise<PretrainResult>,
 ): Promise<void> {
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\npretrain: stopping after this batch (Ctrl-C again to quit at once)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
   const progressOn = process.stderr.isTTY || process.env['MOLGROVE_PROGRESS'] === '1';
   let bar: SingleBar | undefined;
   let epochsRun = 0;
@@ -559,10 +553,11 @@ async function runWithProgress(
   };
   let result: PretrainResult;
   try {
-    result = await train(onEvent, controller.signal);
+    result = await runWithInterrupt('pretrain: stopping after this batch', (signal) =>
+      train(onEvent, signal),
+    );
   } finally {
     bar?.stop();
-    process.off('SIGINT', onSigint);
   }
   if (!result.completed || !result.summary) return;
   const summary = {

@@ -29,6 +29,7 @@ import {
 import { renderMarkdown } from '../study/report-markdown.js';
 import { claimStudyFolder, DEFAULT_JOBS, runStudy, type StudyEvent } from '../study/runner.js';
 import { openIfExists, type ResultStore } from '../study/store.js';
+import { runWithInterrupt } from './interrupt.js';
 import { printJson, printTable } from './output.js';
 
 interface PlanOptions {
@@ -320,29 +321,15 @@ export function registerStudyRun(study: Command): void {
       });
       const plan = planStudy(s);
       await claimStudyFolder(opts.out, plan);
-      const ac = new AbortController();
-      const onSigint = (): void => {
-        if (ac.signal.aborted) process.exit(130);
-        process.stderr.write(
-          '\nstudy: stopping: running fine-tunes finish their epoch and checkpoint (Ctrl-C again to quit at once)\n',
-        );
-        ac.abort();
-      };
-      process.on('SIGINT', onSigint);
-      let outcome: Awaited<ReturnType<typeof runStudy>>;
-      try {
-        const common = {
-          out: opts.out,
-          signal: ac.signal,
-          onEvent: (e: StudyEvent) => renderStudyEvent(s.name, e),
-        };
-        outcome =
-          opts.queue === undefined
-            ? await runStudy(plan, { ...common, ...(jobs === undefined ? {} : { jobs }) })
-            : await runStudyOnQueue(plan, { ...common, queue: opts.queue });
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
+      const outcome = await runWithInterrupt(
+        'study: stopping: running fine-tunes finish their epoch and checkpoint',
+        (signal) => {
+          const common = { out: opts.out, signal, onEvent: (e: StudyEvent) => renderStudyEvent(s.name, e) };
+          return opts.queue === undefined
+            ? runStudy(plan, { ...common, ...(jobs === undefined ? {} : { jobs }) })
+            : runStudyOnQueue(plan, { ...common, queue: opts.queue });
+        },
+      );
       for (const w of outcome.store.warnings) process.stderr.write(`study: ${w}\n`);
       if (outcome.interrupted)
         throw new MolgroveError(

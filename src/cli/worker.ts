@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { formatDuration } from '../study/estimate.js';
 import { checkRedis } from '../study/queue.js';
 import { startQueueWorker, type WorkerEvent } from '../study/queue-worker.js';
+import { runWithInterrupt } from './interrupt.js';
 
 interface WorkerOptions {
   queue: string;
@@ -55,19 +56,14 @@ export function registerWorker(program: Command): void {
         map,
         onEvent: renderWorkerEvent,
       });
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (): void => {
-          if (stopping) process.exit(130);
-          stopping = true;
-          process.stderr.write(
-            '\nworker: stopping: running runs checkpoint and go back to the queue (again to quit at once)\n',
-          );
-          void worker.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await runWithInterrupt(
+        'worker: stopping: running runs checkpoint and go back to the queue',
+        (signal) =>
+          new Promise<void>((resolve) =>
+            signal.addEventListener('abort', () => void worker.close().then(resolve)),
+          ),
+        ['SIGINT', 'SIGTERM'],
+      );
       process.stderr.write('worker: stopped\n');
     });
 }

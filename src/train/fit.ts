@@ -335,7 +335,7 @@ export async function trainSeed(run: SeedRun): Promise<SeedResult> {
       break;
     }
     if (run.signal?.aborted)
-      throw new MolgroveError('USAGE', `interrupted after epoch ${epoch}; rerun to resume`);
+      throw new MolgroveError('INTERRUPTED', `interrupted after epoch ${epoch}; rerun to resume`);
   }
 
   const best = history[bestEpoch]!;

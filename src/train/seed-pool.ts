@@ -80,7 +80,7 @@ export async function runSeedsInWorkers(
         options.signal?.removeEventListener('abort', abortAll);
         if (firstError !== undefined) reject(firstError);
         else if (results.size < config.seeds.length)
-          reject(new MolgroveError('USAGE', 'interrupted before every seed ran; rerun to resume'));
+          reject(new MolgroveError('INTERRUPTED', 'interrupted before every seed ran; rerun to resume'));
         else resolve(config.seeds.map((s) => results.get(s)!));
       };
       if (options.signal?.aborted) pending.length = 0;
